@@ -1,0 +1,182 @@
+"""Answers: the `Answer` value, the extractive answerer, and the answerer interface.
+
+The extractive answerer quotes the 1–3 evidence sentences that best cover the question,
+each followed by `[n]`, or abstains when the evidence is too weak. It never generates text.
+The LLM answerer (`rag.llm`) implements the same `Answerer` protocol and shares `check_citations`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from rag.chunk import Chunk, Sentence
+from rag.cite import Citation, Verdict, check_citations
+from rag.config import Settings
+from rag.retrieve import Hit, jaccard, shingles, tokenize
+
+ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    supported: bool
+    citations: tuple[Citation, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    mode: str = "extractive"
+    retrieved: tuple[str, ...] = ()  # document ids in retrieval rank order
+    query: str = ""  # the stand-alone retrieval query (differs from question for follow-ups)
+    notice: str = ""  # e.g. "The LLM failed; this is the offline answer."
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "supported": self.supported, "citations": [c.to_json() for c in self.citations],
+                "verdicts": [{"sentence": v.sentence, "markers": list(v.markers), "score": round(v.score, 3),
+                              "supported": v.supported, "reason": v.reason} for v in self.verdicts],
+                "mode": self.mode, "retrieved": list(self.retrieved), "query": self.query, "notice": self.notice,
+                "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}}
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: "Evidence") -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerer may know about the index besides the hits."""
+    df: dict  # document frequency of each token over chunks
+    n_chunks: int
+    documents: dict  # manifest documents: doc_id -> {title, outlet, path, ...}
+
+
+def term_weights(terms: Sequence[str], df: dict, n: int) -> dict[str, float]:
+    """IDF weight per distinct term; a term the corpus never uses gets the highest weight:
+    term_weights(["xi"], {"xi": 9}, 10) -> {"xi": 0.095...}"""
+    return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in dict.fromkeys(terms)}
+
+
+def coverage(weights: dict[str, float], words: set[str]) -> float:
+    """Weighted share of query terms present: coverage({"a": 1, "b": 3}, {"b"}) -> 0.75"""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in words) / total if total else 0.0
+
+
+def should_abstain(best_coverage: float, best_dense: float, settings: Settings) -> bool:
+    """Too little of the question is in the evidence, and the evidence is not semantically close either."""
+    if best_dense < settings.min_dense:
+        return True
+    return best_coverage < settings.min_coverage and best_dense < settings.min_dense_for_low_coverage
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    sentence: Sentence
+    text: str
+    score: float
+    coverage: float
+    rank: int
+
+
+def rank_sentences(question_weights: dict, hits: Sequence[Hit]) -> list[Candidate]:
+    """Every sentence of the evidence, scored by weighted term coverage plus a retrieval prior."""
+    out = []
+    for rank, hit in enumerate(hits):
+        for sent in hit.chunk.sentences:
+            text = hit.chunk.text[sent.start - hit.chunk.start:sent.end - hit.chunk.start]
+            words = set(tokenize(text))
+            if len(words) < 3:
+                continue
+            cov = coverage(question_weights, words)
+            out.append(Candidate(hit.chunk, sent, text, cov + 0.15 * hit.dense + 0.05 / (rank + 1), cov, rank))
+    return sorted(out, key=lambda c: (-c.score, c.rank, c.sentence.start))
+
+
+def pick_sentences(candidates: Sequence[Candidate], limit: int, ratio: float = 0.8) -> list[Candidate]:
+    """The best sentence and up to limit-1 more that score nearly as well and say something new."""
+    picked: list[Candidate] = []
+    for cand in candidates:
+        if len(picked) == limit or (picked and cand.score < ratio * picked[0].score):
+            break
+        if any(jaccard(shingles(cand.text, 2), shingles(p.text, 2)) > 0.5 for p in picked):
+            continue
+        picked.append(cand)
+    return picked
+
+
+def context_around(chunk: Chunk, sentence: Sentence) -> tuple[str, int]:
+    """The sentence with its neighbours in the chunk, and the sentence's offset inside that text."""
+    i = chunk.sentences.index(sentence)
+    first, last = chunk.sentences[max(0, i - 1)], chunk.sentences[min(len(chunk.sentences) - 1, i + 1)]
+    text = chunk.text[first.start - chunk.start:last.end - chunk.start]
+    return text, sentence.start - first.start
+
+
+def make_citation(n: int, chunk: Chunk, sentence: Sentence, score: float, documents: dict) -> Citation:
+    doc = documents.get(chunk.doc_id, {})
+    quote = chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
+    context, offset = context_around(chunk, sentence)
+    return Citation(n, chunk.doc_id, doc.get("title", chunk.doc_id), quote, sentence.orig_start, sentence.orig_end,
+                    score, doc.get("outlet"), doc.get("path", ""), context, offset)
+
+
+def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sentence]]:
+    """Near-identical sentences in other articles (e.g. the same Xi quote in two outlets)."""
+    mine = shingles(cand.text, 2)
+    found, seen_docs = [], {cand.chunk.doc_id}
+    for hit in hits:
+        for chunk in (hit.chunk, *hit.duplicates):
+            if chunk.doc_id in seen_docs:
+                continue
+            for sent in chunk.sentences:
+                text = chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+                if jaccard(mine, shingles(text, 2)) >= 0.6:
+                    found.append((chunk, sent))
+                    seen_docs.add(chunk.doc_id)
+                    break
+    return found
+
+
+class ExtractiveAnswerer:
+    """Quotes evidence sentences; abstains when coverage and similarity are both weak."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: Evidence) -> Answer:
+        retrieved = tuple(dict.fromkeys(h.chunk.doc_id for h in hits))
+        own = tokenize(question)
+        weights = term_weights(own or tokenize(query), evidence.df, evidence.n_chunks)
+        for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
+            weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
+        candidates = rank_sentences(weights, hits)
+        best_dense = max((h.dense for h in hits), default=0.0)
+        if not candidates or should_abstain(candidates[0].coverage, best_dense, self.settings):
+            return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
+        citations, parts = [], []
+        for cand in pick_sentences(candidates, self.settings.max_answer_sentences):
+            numbers = []
+            for chunk, sent in [(cand.chunk, cand.sentence), *corroborating(cand, hits)]:
+                n = len(citations) + 1
+                citations.append(make_citation(n, chunk, sent, 1.0, evidence.documents))
+                numbers.append(n)
+            parts.append(cand.text + "".join(f" [{n}]" for n in numbers))
+        return finish_answer(question, " ".join(parts), citations, self.settings, "extractive", retrieved, query)
+
+
+def finish_answer(question: str, text: str, citations: list[Citation], settings: Settings, mode: str,
+                  retrieved: tuple[str, ...], query: str, notice: str = "") -> Answer:
+    """Run the citation checker, attach per-citation support scores, and build the Answer."""
+    check = check_citations(text, {c.n: c.quote for c in citations}, settings.support_threshold,
+                            settings.drop_unsupported)
+    score = {n: v.score for v in check.verdicts for n in v.markers}
+    cited = {n for v in check.verdicts for n in v.markers if v.supported or not settings.drop_unsupported}
+    kept = tuple(Citation(**{**c.__dict__, "score": score.get(c.n, 0.0)}) for c in citations if c.n in cited)
+    if not kept or not check.text.strip():
+        return Answer(question, ABSTAIN_TEXT, True, True, (), check.verdicts, mode, retrieved, query, notice)
+    return Answer(question, check.text, False, check.supported, kept, check.verdicts, mode, retrieved, query, notice)

@@ -1,0 +1,68 @@
+"""Conversation: turn a follow-up question plus its history into a stand-alone retrieval query.
+
+Without an LLM, a follow-up ("And what did he say then?") is expanded with the key entities
+(names, places, dates, rare words) of the latest turns. The raw question is still what gets
+answered. This module does not retrieve or answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from rag.errors import BadInput
+from rag.retrieve import STOPWORDS
+
+History = Sequence[tuple[str, str]]
+_FOLLOWUP_WORDS = re.compile(
+    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|then|there|the same|"
+    r"also|too|else|other|another|next|before|after|earlier|later|first|second|third|last)\b", re.I)
+_ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+(?:\s+(?:[A-Z][\w’'-]+|of|de|the))*\s*)+|\b(?:1[89]|20)\d\d\b|\b\d+(?:st|nd|rd|th)\b")
+_MARKER = re.compile(r"\[\d+(?:,\s*\d+)*\]")
+_QUESTION_START = {"what", "who", "when", "where", "why", "how", "which", "did", "does", "do", "is", "was",
+                   "and", "but", "so", "the", "a", "an", "in", "on", "at", "i", "according", "whom", "whose"}
+
+
+def validate_history(history: object) -> list[tuple[str, str]]:
+    """History as (role, text) pairs with role "user" or "assistant"; anything else is BadInput."""
+    if history is None:
+        return []
+    try:
+        pairs = [(str(role), str(text)) for role, text in history]  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise BadInput("history must be a list of [role, text] pairs") from exc
+    bad = [role for role, _ in pairs if role not in ("user", "assistant")]
+    if bad:
+        raise BadInput(f"history roles must be 'user' or 'assistant', not {bad[0]!r}")
+    return pairs
+
+
+def key_entities(text: str) -> list[str]:
+    """Names, dates and ordinals in text: key_entities("Xi wrote to Kim Jong Un in 2017.") -> ['Xi', 'Kim Jong Un', '2017']"""
+    found = []
+    for m in _ENTITY.finditer(_MARKER.sub(" ", text)):
+        words = m.group(0).strip().split()
+        while words and words[0].lower() in _QUESTION_START | STOPWORDS:
+            words = words[1:]
+        if words:
+            found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+def is_followup(question: str) -> bool:
+    """Short or pronoun-led questions lean on the history: is_followup("When did he send it?") -> True"""
+    content = [w for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS]
+    return bool(_FOLLOWUP_WORDS.search(question)) or len(content) <= 2
+
+
+def condense_question(question: str, history: History, turns: int = 2) -> str:
+    """A stand-alone retrieval query: the question plus entities of the last turns when it is a follow-up.
+    condense_question("When did he send it?", [("user", "Did Kim write to Xi?")]) -> "When did he send it? Kim Xi" """
+    if not history or not is_followup(question):
+        return question
+    recent = list(history)[-2 * turns:]
+    user_text = " ".join(text for role, text in recent if role == "user")
+    answer_text = " ".join(text for role, text in recent if role == "assistant")[:600]
+    own = set(key_entities(question))
+    carried = [e for e in key_entities(user_text) + key_entities(answer_text) if e not in own]
+    return " ".join([question, *list(dict.fromkeys(carried))[:8]])

@@ -1,0 +1,138 @@
+"""The one settings object, built from defaults, then `rag.toml`, then RAG_* variables, then flags.
+
+`Settings` is a frozen dataclass passed explicitly to every component; nothing here reads
+hidden global state. Secrets are not stored here: the LLM client reads its key from the
+environment when it is built (see `rag.llm`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from rag.errors import ConfigError
+
+DEFAULT_EMBEDDER = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Folder of articles (.txt, .md, .html) to index.
+    corpus_dir: str = "seeds"
+    # Folder holding the persisted index (Chroma generations + manifest.json).
+    index_dir: str = "index"
+    # URL of a Chroma server (e.g. http://127.0.0.1:8000); empty = embedded persistent Chroma.
+    chroma_url: str = ""
+    # Prefix of the Chroma collection names this project creates.
+    collection_prefix: str = "rag"
+    # Embedder: a sentence-transformers model name or local path.
+    embedder: str = DEFAULT_EMBEDDER
+    # Texts per embedding batch.
+    embed_batch_size: int = 32
+    # Where packaged model weights are extracted once (default: ~/.cache/rag-news/models).
+    model_cache_dir: str = ""
+    # Target chunk size in tiktoken (cl100k_base) tokens; justified by `rag eval` (README).
+    chunk_tokens: int = 256
+    # Tokens of trailing context repeated at the start of the next chunk (whole sentences).
+    chunk_overlap: int = 48
+    # Candidates taken from each retriever (dense and BM25) before fusion.
+    candidates: int = 20
+    # Evidence chunks kept after fusion and near-duplicate grouping.
+    top_k: int = 5
+    # Reciprocal-rank-fusion constant.
+    rrf_k: int = 60
+    # Most sentences an extractive answer quotes.
+    max_answer_sentences: int = 3
+    # Abstain when the weighted share of question terms found in the evidence is below this...
+    min_coverage: float = 0.5
+    # ...unless the dense similarity of the best chunk is at least this.
+    min_dense_for_low_coverage: float = 0.62
+    # Always abstain below this dense similarity of the best chunk.
+    min_dense: float = 0.25
+    # A cited span supports its sentence when the support score reaches this.
+    support_threshold: float = 0.5
+    # Drop unsupported sentences from answers instead of flagging them.
+    drop_unsupported: bool = False
+    # Answer mode: "extractive" (offline) or "llm".
+    mode: str = "extractive"
+    # Longest accepted question, in characters.
+    max_question_chars: int = 2000
+    # LLM provider for mode "llm": "openai" (any OpenAI-compatible server) or "ollama".
+    llm_provider: str = "openai"
+    # Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1.
+    llm_base_url: str = ""
+    # Model name sent to the LLM server.
+    llm_model: str = ""
+    # Seconds before an LLM request is abandoned.
+    llm_timeout: float = 30.0
+    # What to do when the LLM fails: "extractive" (answer offline, labelled) or "error".
+    llm_fallback: str = "extractive"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("extractive", "llm"):
+            raise ConfigError(f"unknown mode {self.mode!r}; known modes: extractive, llm")
+        if self.chunk_tokens < 32 or not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise ConfigError("chunk_tokens must be >= 32 and 0 <= chunk_overlap < chunk_tokens")
+        if self.top_k < 1 or self.candidates < self.top_k:
+            raise ConfigError("top_k must be >= 1 and candidates >= top_k")
+        if self.llm_fallback not in ("extractive", "error"):
+            raise ConfigError("llm_fallback must be 'extractive' or 'error'")
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some fields changed; None values are ignored (handy for CLI flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def index_path(self) -> Path:
+        return Path(self.index_dir)
+
+    @property
+    def models_path(self) -> Path:
+        return Path(self.model_cache_dir or Path.home() / ".cache" / "rag-news" / "models")
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Convert a TOML or environment value to the field's type."""
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "bool":
+            return raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        return str(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {name}: cannot read {raw!r} as {kind}") from exc
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Defaults < rag.toml (or RAG_CONFIG / config_file) < RAG_* env < overrides (None = unset)."""
+    env = os.environ if env is None else env
+    known = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    path = Path(config_file or env.get("RAG_CONFIG") or "rag.toml")
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        data = data.get("rag", data)
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
+        values.update({k: _coerce(k, v) for k, v in data.items()})
+    for name in known:
+        key = "RAG_" + name.upper()
+        if key in env:
+            values[name] = _coerce(name, env[key])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

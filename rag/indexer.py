@@ -1,0 +1,214 @@
+"""Build and update the persisted index: manifest, generations, incremental and atomic.
+
+A build copies the unchanged documents' vectors from the live generation into a fresh one,
+embeds only new or changed documents, and then switches `manifest.json` with an atomic
+rename. A killed build leaves the live index untouched; the next build starts over.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rag.chunk import chunk_article
+from rag.config import Settings
+from rag.corpus import Article, load_corpus
+from rag.errors import REBUILD_HINT, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
+from rag.store import ChromaStore, chunk_metadata
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    chunks: int = 0  # chunks in the index after the run
+    embedded: int = 0  # chunks embedded in this run
+    warnings: tuple[str, ...] = ()
+    timings_ms: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged documents; {self.chunks} chunks ({self.embedded} embedded)")
+
+
+def expected_config(settings: Settings, dim: int | None = None) -> dict:
+    """The manifest fields that must match the settings for an index to be usable."""
+    config = {"format_version": FORMAT_VERSION, "embedder": settings.embedder,
+              "chunking": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+                           "tokenizer": "tiktoken:cl100k_base"}}
+    if dim is not None:
+        config["dimension"] = dim
+    return config
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    path = index_dir / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["documents"], manifest["collection"], manifest["chunk_count"]  # noqa: B018 - shape check
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorrupt(f"the index manifest {path} is damaged ({exc}). {REBUILD_HINT}") from exc
+
+
+def check_manifest(manifest: dict, settings: Settings) -> None:
+    """Refuse an index built with other settings."""
+    want = expected_config(settings)
+    for key, value in want.items():
+        if manifest.get(key) != value:
+            raise IndexMismatch(f"the index at {settings.index_dir} was built with {key}={manifest.get(key)!r} "
+                                f"but the settings say {value!r}. {REBUILD_HINT}")
+    if manifest.get("store") != store_location_kind(settings):
+        raise IndexMismatch(f"the index at {settings.index_dir} lives in a {manifest.get('store')} Chroma, "
+                            f"the settings name a {store_location_kind(settings)} one. {REBUILD_HINT}")
+
+
+def store_location_kind(settings: Settings) -> str:
+    return "server" if settings.chroma_url else "embedded"
+
+
+def open_store(settings: Settings, manifest: dict, create: bool = False) -> ChromaStore:
+    if settings.chroma_url:
+        return ChromaStore(settings.chroma_url, manifest["collection"], create=create)
+    return ChromaStore(str(settings.index_path / manifest["collection"]), manifest["collection"], create=create)
+
+
+def load_index_manifest(settings: Settings) -> dict:
+    manifest = read_manifest(settings.index_path)
+    if manifest is None:
+        raise IndexMissing(f"no index at {settings.index_dir}. Build it with: rag index")
+    check_manifest(manifest, settings)
+    return manifest
+
+
+def write_manifest(index_dir: Path, manifest: dict) -> None:
+    tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / MANIFEST)
+
+
+@contextmanager
+def index_lock(index_dir: Path):
+    """One indexer at a time per index folder; a killed holder releases the lock with its process."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, list, list]:
+    """(added, updated, removed, unchanged) document ids: plan_changes([a], {}) -> ([a.doc_id], [], [], [])"""
+    current = {a.doc_id: a.sha256 for a in articles}
+    added = [d for d in current if d not in old_docs]
+    updated = [d for d in current if d in old_docs and old_docs[d]["sha256"] != current[d]]
+    removed = [d for d in old_docs if d not in current]
+    unchanged = [d for d in current if d in old_docs and old_docs[d]["sha256"] == current[d]]
+    return added, updated, removed, unchanged
+
+
+def _collect_garbage(settings: Settings, keep: set[str]) -> None:
+    """Drop generations other than the live one and the one before it (readers may still use it).
+    Runs under the index lock, so a generation not in `keep` belongs to a killed build."""
+    prefix = settings.collection_prefix + "-"
+    if settings.chroma_url:
+        client = ChromaStore(settings.chroma_url, sorted(keep)[-1]).client
+        names = [getattr(c, "name", c) for c in client.list_collections()]
+        for name in names:
+            if name.startswith(prefix) and name not in keep:
+                client.delete_collection(name)
+        return
+    for path in settings.index_path.glob(prefix + "*"):
+        if path.is_dir() and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def build_index(settings: Settings, embedder, rebuild: bool = False,
+                progress: Callable[[str], None] | None = None) -> IndexReport:
+    """Bring the index in line with the corpus. `embedder` is only used when something changed."""
+    say = progress or (lambda _msg: None)
+    index_dir = settings.index_path
+    t0 = time.perf_counter()
+    articles, warnings = load_corpus(settings.corpus_dir, exclude=EVAL_FILES)
+    if not articles:
+        raise CorpusError(f"the corpus {settings.corpus_dir} holds no readable article (.txt, .md, .html)"
+                          + ("; skipped: " + "; ".join(warnings) if warnings else ""))
+    with index_lock(index_dir):
+        old = None if rebuild else read_manifest(index_dir)
+        if old is not None:
+            check_manifest(old, settings)
+        old_docs = old["documents"] if old else {}
+        added, updated, removed, unchanged = plan_changes(articles, old_docs)
+        if old is not None and not (added or updated or removed):
+            return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
+                               timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+        generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
+                    "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
+        new_store = open_store(settings, manifest, create=True)
+        try:
+            kept = set(unchanged)
+            if kept:
+                say(f"copying {len(kept)} unchanged documents")
+                old_store = open_store(settings, old)
+                batch = [r for r in old_store.records(with_vectors=True) if r[2]["doc_id"] in kept]
+                new_store.add([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch])
+            fresh = [a for a in articles if a.doc_id not in kept]
+            chunks, metas = [], []
+            for article in fresh:
+                for chunk in chunk_article(article, settings.chunk_tokens, settings.chunk_overlap):
+                    chunks.append(chunk)
+                    metas.append(chunk_metadata(chunk, article.title))
+            say(f"embedding {len(chunks)} chunks from {len(fresh)} documents")
+            t1 = time.perf_counter()
+            vectors = embedder.embed([c.text for c in chunks], progress=len(chunks) > 64 and progress is not None)
+            t2 = time.perf_counter()
+            new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks], metas, vectors)
+            t3 = time.perf_counter()
+            counts = {}
+            for meta in metas:
+                counts[meta["doc_id"]] = counts.get(meta["doc_id"], 0) + 1
+            for a in articles:
+                prior = old_docs.get(a.doc_id, {})
+                manifest["documents"][a.doc_id] = {
+                    "sha256": a.sha256, "path": a.path, "title": a.title, "outlet": a.outlet, "byline": a.byline,
+                    "chunks": counts.get(a.doc_id, prior.get("chunks", 0))}
+            manifest["chunk_count"] = new_store.count()
+            if manifest["chunk_count"] != sum(d["chunks"] for d in manifest["documents"].values()):
+                raise IndexCorrupt(f"the new index holds {manifest['chunk_count']} chunks, expected "
+                                   f"{sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
+            write_manifest(index_dir, manifest)
+        except BaseException:
+            new_store.drop()
+            raise
+        keep = {generation} | ({old["collection"]} if old else set())
+        _collect_garbage(settings, keep)
+        return IndexReport(tuple(added), tuple(updated), tuple(removed), tuple(unchanged), manifest["chunk_count"],
+                           len(chunks), tuple(warnings),
+                           {"embed": round((t2 - t1) * 1000, 1), "store": round((t3 - t2) * 1000, 1),
+                            "total": round((time.perf_counter() - t0) * 1000, 1)})
+
+
+def report_dict(report: IndexReport) -> dict:
+    return asdict(report)

@@ -1,0 +1,142 @@
+"""The composition root: `build_assistant(settings)` wires corpus, index, retrieval and answering.
+
+The CLI, the web app and the evaluation all go through `Assistant.ask` / `Assistant.stream`.
+The assistant reloads the index when another process publishes a new generation, so questions
+are always answered from one whole generation, old or new, never a mix.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from rag.answer import Answer, Evidence, ExtractiveAnswerer
+from rag.chat import condense_question, validate_history
+from rag.config import Settings
+from rag.errors import BadInput, ConfigError, IndexMissing
+from rag.indexer import MANIFEST, IndexReport, build_index, read_manifest
+from rag.retrieve import Retriever
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_question(question: object, limit: int) -> str:
+    """The question with control characters removed, or BadInput: clean_question(" hi\\x00 ", 10) -> "hi" """
+    if not isinstance(question, str):
+        raise BadInput("the question must be text")
+    text = _CONTROL.sub(" ", question).strip()
+    if not text:
+        raise BadInput("the question is empty: type a question about the articles")
+    if len(text) > limit:
+        raise BadInput(f"the question is {len(text):,} characters long; the limit is {limit:,}")
+    return text
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder=None):
+        from rag.embed import build_embedder
+
+        self.settings = settings
+        self.embedder = embedder or build_embedder(settings)
+        self._answerers: dict = {"extractive": ExtractiveAnswerer(settings)}
+        self._retriever: Retriever | None = None
+        self._stamp: tuple | None = None
+        self._lock = threading.Lock()
+
+    # -- index -----------------------------------------------------------------------------
+    def index(self, rebuild: bool = False, progress: Callable[[str], None] | None = None) -> IndexReport:
+        """Build or update the index from the corpus (no embedding work when nothing changed)."""
+        report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        self._stamp = None  # force a reload on the next question
+        return report
+
+    def _manifest_stamp(self) -> tuple | None:
+        try:
+            st = (Path(self.settings.index_dir) / MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    @property
+    def retriever(self) -> Retriever:
+        """The live index generation, reloaded when the manifest on disk changes."""
+        stamp = self._manifest_stamp()
+        if stamp is None:
+            raise IndexMissing(f"no index at {self.settings.index_dir}. Build it with: rag index")
+        if self._retriever is None or stamp != self._stamp:
+            with self._lock:
+                if self._retriever is None or stamp != self._stamp:
+                    fresh = Retriever(self.settings, self.embedder)
+                    self._retriever, self._stamp = fresh, stamp
+        return self._retriever
+
+    def status(self) -> dict:
+        manifest = read_manifest(Path(self.settings.index_dir)) or {"documents": {}, "chunk_count": 0}
+        return {"documents": len(manifest["documents"]), "chunks": manifest["chunk_count"],
+                "titles": {d: v.get("title", d) for d, v in manifest["documents"].items()},
+                "generation": manifest.get("collection"), "corpus_dir": self.settings.corpus_dir}
+
+    # -- answering ---------------------------------------------------------------------------
+    def answerer(self, mode: str):
+        if mode not in self._answerers:
+            if mode != "llm":
+                raise ConfigError(f"unknown mode {mode!r}; known modes: extractive, llm")
+            from rag.llm import build_llm_answerer
+
+            self._answerers["llm"] = build_llm_answerer(self.settings, self._answerers["extractive"])
+        return self._answerers[mode]
+
+    def _prepare(self, question, history, top_k):
+        text = clean_question(question, self.settings.max_question_chars)
+        turns = validate_history(history)
+        if top_k is not None and not 1 <= int(top_k) <= 50:
+            raise BadInput("top_k must be between 1 and 50")
+        return text, turns
+
+    def ask(self, question: str, history=None, mode: str | None = None, top_k: int | None = None) -> Answer:
+        """Answer one question; `history` is a list of (role, text) pairs for follow-ups."""
+        final = None
+        for event in self.stream(question, history, mode, top_k):
+            final = event
+        assert isinstance(final, Answer)
+        return final
+
+    def stream(self, question: str, history=None, mode: str | None = None,
+               top_k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows (str), then the checked `Answer` last."""
+        t0 = time.perf_counter()
+        text, turns = self._prepare(question, history, top_k)
+        answerer = self.answerer(mode or self.settings.mode)
+        retriever = self.retriever
+        timings: dict = {}
+        query = text
+        if turns and hasattr(answerer, "condense"):
+            query = answerer.condense(text, turns)
+        elif turns:
+            query = condense_question(text, turns)
+        t1 = time.perf_counter()
+        hits = retriever.retrieve(query, top_k, timings)
+        t2 = time.perf_counter()
+        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"])
+        if hasattr(answerer, "stream"):
+            events = answerer.stream(text, query, hits, evidence, turns)
+        else:
+            events = iter([answerer.answer(text, query, hits, evidence)])
+        answer = None
+        for event in events:
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                yield event
+        assert answer is not None
+        timings.update(retrieve=(t2 - t1) * 1000, answer=(time.perf_counter() - t2) * 1000,
+                       total=(time.perf_counter() - t0) * 1000)
+        yield Answer(**{**answer.__dict__, "timings_ms": {**answer.timings_ms, **timings}})
+
+
+def build_assistant(settings: Settings | None = None, embedder=None) -> Assistant:
+    """The one way the CLI, UI and evaluation get an assistant."""
+    return Assistant(settings or Settings(), embedder)

@@ -1,0 +1,153 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s) rankings fused by reciprocal rank fusion.
+
+Near-duplicate passages (the same quote carried by two outlets) are grouped under the best
+one so they do not crowd out other evidence, and stay available as corroboration.
+Tokenising, fusion and grouping are pure functions; `Retriever` only wires them to the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from rag.chunk import Chunk
+from rag.config import Settings
+from rag.errors import REBUILD_HINT, IndexCorrupt
+from rag.indexer import load_index_manifest, open_store
+from rag.store import chunk_from_record
+
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between both but by
+can could did do does doing down during each few for from further had has have having he her here hers herself him
+himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
+our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which while who whom why will
+with would you your yours yourself said says say tell told according also did does do one two new
+""".split())
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased content words, possessives and plurals folded: tokenize("Kim's letters") -> ['kim', 'letter']"""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        word = re.sub(r"['’]s$", "", word).replace("’", "'")
+        if word in STOPWORDS:
+            continue
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: fuse_rankings([["a", "b"], ["b"]]) -> [("b", 1/62 + 1/61), ("a", 1/61)]"""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = tokenize(text)
+    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def jaccard(a: set, b: set) -> float:
+    """jaccard({1, 2}, {2, 3}) -> 0.333..."""
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def group_near_duplicates(ids: Sequence[str], texts: dict[str, str], threshold: float = 0.5) -> list[tuple[str, list[str]]]:
+    """Keep the first of each group of near-duplicate passages: [(kept_id, [duplicate ids])].
+    A pair is a duplicate when their word-trigram containment (overlap / smaller set) reaches threshold."""
+    kept: list[tuple[str, set, list[str]]] = []
+    for cid in ids:
+        sh = shingles(texts[cid])
+        for _kid, ksh, dups in kept:
+            if sh and ksh and len(sh & ksh) / min(len(sh), len(ksh)) >= threshold:
+                dups.append(cid)
+                break
+        else:
+            kept.append((cid, sh, []))
+    return [(kid, dups) for kid, _sh, dups in kept]
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused RRF score
+    dense: float  # cosine similarity to the query (0 when only BM25 found it)
+    bm25: float
+    duplicates: tuple[Chunk, ...] = ()  # near-identical passages from other articles (corroboration)
+
+
+class Retriever:
+    """A loaded index generation: its manifest, Chroma collection, chunk table and BM25 index."""
+
+    def __init__(self, settings: Settings, embedder):
+        self.settings, self.embedder = settings, embedder
+        self.manifest = load_index_manifest(settings)
+        self.store = open_store(settings, self.manifest)
+        records = list(self.store.records())
+        if len(records) != self.manifest["chunk_count"]:
+            raise IndexCorrupt(f"the index holds {len(records)} chunks but its manifest says "
+                               f"{self.manifest['chunk_count']}. {REBUILD_HINT}")
+        try:
+            self.chunks = {cid: chunk_from_record(cid, text, meta) for cid, text, meta, _v in records}
+        except (KeyError, ValueError, TypeError) as exc:
+            raise IndexCorrupt(f"the index holds malformed chunk records ({exc}). {REBUILD_HINT}") from exc
+        self.order = sorted(self.chunks)
+        self.bm25 = self._build_bm25()
+
+    @property
+    def generation(self) -> str:
+        return self.manifest["collection"]
+
+    def _build_bm25(self):
+        import bm25s
+
+        index = bm25s.BM25()
+        corpus = [tokenize(self.chunks[cid].text) or ["∅"] for cid in self.order]
+        self.df = Counter(word for words in corpus for word in set(words))
+        index.index(corpus, show_progress=False)
+        return index
+
+    def bm25_ranking(self, query: str, n: int) -> list[tuple[str, float]]:
+        words = [w for w in tokenize(query) if w in self.bm25.vocab_dict] if hasattr(self.bm25, "vocab_dict") else tokenize(query)
+        if not words:
+            return []
+        docs, scores = self.bm25.retrieve([words], k=min(n, len(self.order)), show_progress=False)
+        return [(self.order[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+
+    def retrieve(self, query: str, top_k: int | None = None, timings: dict | None = None) -> list[Hit]:
+        """Best evidence chunks for a query, near-duplicates grouped under the best of them."""
+        top_k = top_k or self.settings.top_k
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        t1 = time.perf_counter()
+        dense = self.store.query(vector, self.settings.candidates)
+        t2 = time.perf_counter()
+        sparse = self.bm25_ranking(query, self.settings.candidates)
+        t3 = time.perf_counter()
+        fused = fuse_rankings([[c for c, _ in dense], [c for c, _ in sparse]], self.settings.rrf_k)
+        dense_score, bm25_score = dict(dense), dict(sparse)
+        ids = [cid for cid, _ in fused if cid in self.chunks]
+        groups = group_near_duplicates(ids, {cid: self.chunks[cid].text for cid in ids})
+        fused_score = dict(fused)
+        hits = [Hit(self.chunks[kid], fused_score[kid], dense_score.get(kid, 0.0), bm25_score.get(kid, 0.0),
+                    tuple(self.chunks[d] for d in dups if self.chunks[d].doc_id != self.chunks[kid].doc_id))
+                for kid, dups in groups[:top_k]]
+        if timings is not None:
+            timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000,
+                           fuse=(time.perf_counter() - t3) * 1000)
+        return hits
+
+    def max_dense(self, hits: list[Hit]) -> float:
+        return max((h.dense for h in hits), default=0.0)

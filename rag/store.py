@@ -1,0 +1,144 @@
+"""Chroma vector store: embedded PersistentClient by default, HttpClient when a server URL is set.
+
+Each index generation is its own collection (embedded: in its own folder), so a build writes
+beside the live index and never into it. This module stores and queries vectors; it does not
+decide what to index (see `rag.indexer`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
+from urllib.parse import urlparse
+
+from rag.chunk import Chunk, Sentence
+from rag.errors import REBUILD_HINT, IndexCorrupt, StoreUnavailable
+
+PAGE = 1000
+
+
+class VectorStore(Protocol):
+    def add(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict], vectors: Sequence) -> None: ...
+
+    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]: ...
+
+    def records(self, with_vectors: bool = False) -> Iterator[tuple[str, str, dict, list | None]]: ...
+
+    def count(self) -> int: ...
+
+
+def chunk_metadata(chunk: Chunk, title: str) -> dict:
+    """Flat metadata Chroma can hold; sentences are kept as JSON [[start, end, orig_start, orig_end], ...]."""
+    spans = [[s.start, s.end, s.orig_start, s.orig_end] for s in chunk.sentences]
+    return {"doc_id": chunk.doc_id, "start": chunk.start, "end": chunk.end, "tokens": chunk.tokens,
+            "title": title, "sentences": json.dumps(spans)}
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    sentences = tuple(Sentence(*span) for span in json.loads(meta["sentences"]))
+    return Chunk(chunk_id, meta["doc_id"], text, int(meta["start"]), int(meta["end"]), sentences, int(meta["tokens"]))
+
+
+def _client_settings():
+    import chromadb
+
+    return chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _unavailable(url: str, exc: Exception) -> StoreUnavailable:
+    return StoreUnavailable(f"index unavailable: the Chroma server at {url} cannot be reached ({type(exc).__name__})")
+
+
+class ChromaStore:
+    """One Chroma collection. `location` is a folder (embedded) or a server URL."""
+
+    def __init__(self, location: str, collection: str, create: bool = False):
+        self.location, self.name = location, collection
+        self.is_server = location.startswith(("http://", "https://"))
+        try:
+            self.client = self._connect(create)
+            if create:
+                self.collection = self.client.get_or_create_collection(collection, metadata={"hnsw:space": "cosine"})
+            else:
+                self.collection = self.client.get_collection(collection)
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many types for a damaged or missing index
+            if self.is_server and _is_connection_error(exc):
+                raise _unavailable(location, exc) from exc
+            raise IndexCorrupt(f"cannot open Chroma collection {collection!r} at {location}: {exc}. {REBUILD_HINT}") from exc
+
+    def _connect(self, create: bool):
+        import chromadb
+
+        if self.is_server:
+            url = urlparse(self.location)
+            try:
+                client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                             ssl=url.scheme == "https", settings=_client_settings())
+                client.heartbeat()
+            except Exception as exc:  # noqa: BLE001
+                raise _unavailable(self.location, exc) from exc
+            return client
+        if not create and not Path(self.location, "chroma.sqlite3").is_file():
+            raise IndexCorrupt(f"the Chroma files at {self.location} are missing. {REBUILD_HINT}")
+        return chromadb.PersistentClient(path=self.location, settings=_client_settings())
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            if self.is_server and _is_connection_error(exc):
+                raise _unavailable(self.location, exc) from exc
+            raise IndexCorrupt(f"Chroma collection {self.name!r} failed: {exc}. {REBUILD_HINT}") from exc
+
+    def add(self, ids, texts, metadatas, vectors) -> None:
+        step = min(PAGE * 4, self._call(self.client.get_max_batch_size))
+        for i in range(0, len(ids), step):
+            self._call(self.collection.upsert, ids=list(ids[i:i + step]), documents=list(texts[i:i + step]),
+                       metadatas=list(metadatas[i:i + step]), embeddings=[list(v) for v in vectors[i:i + step]])
+
+    def query(self, vector, k: int) -> list[tuple[str, float]]:
+        n = min(k, self.count()) if k else 0
+        if n == 0:
+            return []
+        res = self._call(self.collection.query, query_embeddings=[list(vector)], n_results=n, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def records(self, with_vectors: bool = False):
+        include = ["documents", "metadatas"] + (["embeddings"] if with_vectors else [])
+        offset = 0
+        while True:
+            page = self._call(self.collection.get, include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            vectors = page["embeddings"] if with_vectors else [None] * len(page["ids"])
+            yield from zip(page["ids"], page["documents"], page["metadatas"], vectors)
+            offset += len(page["ids"])
+
+    def count(self) -> int:
+        return int(self._call(self.collection.count))
+
+    def drop(self) -> None:
+        """Delete this generation (best effort: the old generation may already be gone)."""
+        if self.is_server:
+            try:
+                self.client.delete_collection(self.name)
+            except Exception:  # noqa: BLE001
+                pass
+        else:
+            shutil.rmtree(self.location, ignore_errors=True)
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    seen = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if any(word in name for word in ("Connect", "Timeout", "NetworkError", "RemoteProtocol")) or isinstance(seen, OSError):
+            return True
+        if "Could not connect" in str(seen) or "Connection refused" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
