@@ -66,11 +66,10 @@ def coverage(weights: dict[str, float], words: set[str]) -> float:
     return sum(w for t, w in weights.items() if t in words) / total if total else 0.0
 
 
-def should_abstain(best_coverage: float, best_dense: float, settings: Settings) -> bool:
-    """Too little of the question is in the evidence, and the evidence is not semantically close either."""
-    if best_dense < settings.min_dense:
-        return True
-    return best_coverage < settings.min_coverage and best_dense < settings.min_dense_for_low_coverage
+def should_abstain(best_score: float, settings: Settings) -> bool:
+    """Abstain when even the best evidence sentence neither shares the question's rarer words nor
+    means something close to it: should_abstain(0.2, Settings()) -> True"""
+    return best_score < settings.min_evidence_score
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ class Candidate:
     text: str
     score: float
     coverage: float
+    similarity: float  # cosine of the sentence to the query
     rank: int
 
 
@@ -93,7 +93,11 @@ def rank_sentences(question_weights: dict, hits: Sequence[Hit]) -> list[Candidat
             if len(words) < 3:
                 continue
             cov = coverage(question_weights, words)
-            out.append(Candidate(hit.chunk, sent, text, cov + 0.15 * hit.dense + 0.05 / (rank + 1), cov, rank))
+            sim = hit.sentence_sims.get((sent.start, sent.end), 0.0)
+            # A headline-like line (no closing punctuation) restates the topic but rarely answers.
+            headline = 0.0 if text.rstrip("”\"’')]").endswith((".", "!", "?", "…")) else 0.15
+            score = 0.5 * cov + 0.5 * sim + 0.02 / (rank + 1) - headline
+            out.append(Candidate(hit.chunk, sent, text, score, cov, sim, rank))
     return sorted(out, key=lambda c: (-c.score, c.rank, c.sentence.start))
 
 
@@ -155,8 +159,7 @@ class ExtractiveAnswerer:
         for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
             weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
         candidates = rank_sentences(weights, hits)
-        best_dense = max((h.dense for h in hits), default=0.0)
-        if not candidates or should_abstain(candidates[0].coverage, best_dense, self.settings):
+        if not candidates or should_abstain(candidates[0].score, self.settings):
             return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
         citations, parts = [], []
         for cand in pick_sentences(candidates, self.settings.max_answer_sentences):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -47,12 +47,9 @@ class Settings:
     rrf_k: int = 60
     # Most sentences an extractive answer quotes.
     max_answer_sentences: int = 3
-    # Abstain when the weighted share of question terms found in the evidence is below this...
-    min_coverage: float = 0.5
-    # ...unless the dense similarity of the best chunk is at least this.
-    min_dense_for_low_coverage: float = 0.62
-    # Always abstain below this dense similarity of the best chunk.
-    min_dense: float = 0.25
+    # Abstain when the best evidence sentence scores below this (0.5 x idf-weighted share of the
+    # question's words in it + 0.5 x its cosine to the question); calibrated with `rag eval`.
+    min_evidence_score: float = 0.34
     # A cited span supports its sentence when the support score reaches this.
     support_threshold: float = 0.5
     # Drop unsupported sentences from answers instead of flagging them.
@@ -71,6 +68,9 @@ class Settings:
     llm_timeout: float = 30.0
     # What to do when the LLM fails: "extractive" (answer offline, labelled) or "error".
     llm_fallback: str = "extractive"
+    # API key for the LLM server (RAG_LLM_API_KEY); empty = the OPENAI_API_KEY variable, or none for
+    # local servers. Kept out of repr, and never written to messages, logs or JSON (see rag.llm).
+    llm_api_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in ("extractive", "llm"):

@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.chunk import chunk_article
+from rag.chunk import Chunk, chunk_article
 from rag.config import Settings
 from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
-from rag.store import ChromaStore, chunk_metadata
+from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -87,10 +87,35 @@ def store_location_kind(settings: Settings) -> str:
     return "server" if settings.chroma_url else "embedded"
 
 
-def open_store(settings: Settings, manifest: dict, create: bool = False) -> ChromaStore:
+def open_store(settings: Settings, manifest: dict, create: bool = False, sentences: bool = False) -> ChromaStore:
+    """The generation's chunk collection, or with sentences=True its sentence collection."""
+    name = manifest["collection"] + (SENTENCE_SUFFIX if sentences else "")
     if settings.chroma_url:
-        return ChromaStore(settings.chroma_url, manifest["collection"], create=create)
-    return ChromaStore(str(settings.index_path / manifest["collection"]), manifest["collection"], create=create)
+        return ChromaStore(settings.chroma_url, name, create=create)
+    return ChromaStore(str(settings.index_path / manifest["collection"]), name, create=create)
+
+
+def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, list[tuple], list]:
+    """Embed each distinct sentence once; a chunk's vector is the normalised mean of its sentences'.
+    Returns (chunk vectors, sentence keys (doc_id, Sentence, text), sentence vectors)."""
+    import numpy as np
+
+    keys: dict[tuple, int] = {}
+    texts, owners = [], []
+    for chunk in chunks:
+        for sent in chunk.sentences:
+            key = (chunk.doc_id, sent)
+            if key not in keys:
+                keys[key] = len(texts)
+                texts.append(chunk.text[sent.start - chunk.start:sent.end - chunk.start])
+        owners.append([keys[(chunk.doc_id, s)] for s in chunk.sentences])
+    vectors = np.asarray(embedder.embed(texts, progress=progress), dtype=np.float32).reshape(len(texts), -1)
+    chunk_vectors = []
+    for rows in owners:
+        mean = vectors[rows].mean(axis=0)
+        chunk_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
+    sentence_keys = [(doc_id, sent, texts[i]) for (doc_id, sent), i in keys.items()]
+    return chunk_vectors, sentence_keys, list(vectors)
 
 
 def load_index_manifest(settings: Settings) -> dict:
@@ -136,7 +161,7 @@ def _collect_garbage(settings: Settings, keep: set[str]) -> None:
         client = ChromaStore(settings.chroma_url, sorted(keep)[-1]).client
         names = [getattr(c, "name", c) for c in client.list_collections()]
         for name in names:
-            if name.startswith(prefix) and name not in keep:
+            if name.startswith(prefix) and name.removesuffix(SENTENCE_SUFFIX) not in keep:
                 client.delete_collection(name)
         return
     for path in settings.index_path.glob(prefix + "*"):
@@ -169,11 +194,14 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         new_store = open_store(settings, manifest, create=True)
         try:
             kept = set(unchanged)
+            new_sentences = open_store(settings, manifest, create=True, sentences=True)
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
-                old_store = open_store(settings, old)
-                batch = [r for r in old_store.records(with_vectors=True) if r[2]["doc_id"] in kept]
-                new_store.add([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch])
+                for sentences in (False, True):
+                    source = open_store(settings, old, sentences=sentences)
+                    target = new_sentences if sentences else new_store
+                    batch = [r for r in source.records(with_vectors=True) if r[2]["doc_id"] in kept]
+                    target.add([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch])
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
@@ -182,9 +210,11 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     metas.append(chunk_metadata(chunk, article.title))
             say(f"embedding {len(chunks)} chunks from {len(fresh)} documents")
             t1 = time.perf_counter()
-            vectors = embedder.embed([c.text for c in chunks], progress=len(chunks) > 64 and progress is not None)
+            vectors, sent_keys, sent_vectors = embed_chunks(chunks, embedder, progress is not None and len(chunks) > 16)
             t2 = time.perf_counter()
             new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks], metas, vectors)
+            new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], [t for _d, _s, t in sent_keys],
+                              [sentence_metadata(d, s) for d, s, _t in sent_keys], sent_vectors)
             t3 = time.perf_counter()
             counts = {}
             for meta in metas:
@@ -201,6 +231,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             write_manifest(index_dir, manifest)
         except BaseException:
             new_store.drop()
+            ChromaStore.drop_collection(settings.chroma_url, manifest["collection"] + SENTENCE_SUFFIX)
             raise
         keep = {generation} | ({old["collection"]} if old else set())
         _collect_garbage(settings, keep)

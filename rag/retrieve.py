@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from rag.chunk import Chunk
@@ -86,6 +86,7 @@ class Hit:
     dense: float  # cosine similarity to the query (0 when only BM25 found it)
     bm25: float
     duplicates: tuple[Chunk, ...] = ()  # near-identical passages from other articles (corroboration)
+    sentence_sims: dict = field(default_factory=dict)  # clean (start, end) of a sentence -> cosine to the query
 
 
 class Retriever:
@@ -104,6 +105,12 @@ class Retriever:
         except (KeyError, ValueError, TypeError) as exc:
             raise IndexCorrupt(f"the index holds malformed chunk records ({exc}). {REBUILD_HINT}") from exc
         self.order = sorted(self.chunks)
+        self.sentence_store = open_store(settings, self.manifest, sentences=True)
+        self.chunks_of_sentence: dict[tuple, list[str]] = {}
+        for cid in self.order:
+            chunk = self.chunks[cid]
+            for sent in chunk.sentences:
+                self.chunks_of_sentence.setdefault((chunk.doc_id, sent.start, sent.end), []).append(cid)
         self.bm25 = self._build_bm25()
 
     @property
@@ -134,20 +141,36 @@ class Retriever:
         t1 = time.perf_counter()
         dense = self.store.query(vector, self.settings.candidates)
         t2 = time.perf_counter()
+        sims = self.sentence_sims(vector, self.settings.candidates * 3)
+        by_sentence: list[str] = []
+        for (doc_id, start, end), _sim in sims:
+            by_sentence.extend(self.chunks_of_sentence.get((doc_id, start, end), []))
         sparse = self.bm25_ranking(query, self.settings.candidates)
         t3 = time.perf_counter()
-        fused = fuse_rankings([[c for c, _ in dense], [c for c, _ in sparse]], self.settings.rrf_k)
+        rankings = [[c for c, _ in dense], list(dict.fromkeys(by_sentence)), [c for c, _ in sparse]]
+        fused = fuse_rankings(rankings, self.settings.rrf_k)
         dense_score, bm25_score = dict(dense), dict(sparse)
+        sentence_sim = dict(sims)
         ids = [cid for cid, _ in fused if cid in self.chunks]
         groups = group_near_duplicates(ids, {cid: self.chunks[cid].text for cid in ids})
         fused_score = dict(fused)
+        floor = min(sentence_sim.values(), default=0.0)  # sentences outside the top list score below it
         hits = [Hit(self.chunks[kid], fused_score[kid], dense_score.get(kid, 0.0), bm25_score.get(kid, 0.0),
-                    tuple(self.chunks[d] for d in dups if self.chunks[d].doc_id != self.chunks[kid].doc_id))
+                    tuple(self.chunks[d] for d in dups if self.chunks[d].doc_id != self.chunks[kid].doc_id),
+                    {(s.start, s.end): sentence_sim.get((self.chunks[kid].doc_id, s.start, s.end), floor * 0.9)
+                     for s in self.chunks[kid].sentences})
                 for kid, dups in groups[:top_k]]
         if timings is not None:
             timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000,
                            fuse=(time.perf_counter() - t3) * 1000)
         return hits
 
-    def max_dense(self, hits: list[Hit]) -> float:
-        return max((h.dense for h in hits), default=0.0)
+    def sentence_sims(self, vector, n: int) -> list[tuple[tuple[str, int, int], float]]:
+        """The n sentences closest to the query vector: [((doc_id, start, end), cosine)]."""
+        found = self.sentence_store.query(vector, n)
+        out = []
+        for sid, sim in found:
+            doc_id, _, span = sid.rpartition("@")
+            start, _, end = span.partition("-")
+            out.append(((doc_id, int(start), int(end)), sim))
+        return out

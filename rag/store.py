@@ -17,6 +17,7 @@ from rag.chunk import Chunk, Sentence
 from rag.errors import REBUILD_HINT, IndexCorrupt, StoreUnavailable
 
 PAGE = 1000
+SENTENCE_SUFFIX = "-s"  # each generation has a chunk collection and a sentence collection
 
 
 class VectorStore(Protocol):
@@ -34,6 +35,15 @@ def chunk_metadata(chunk: Chunk, title: str) -> dict:
     spans = [[s.start, s.end, s.orig_start, s.orig_end] for s in chunk.sentences]
     return {"doc_id": chunk.doc_id, "start": chunk.start, "end": chunk.end, "tokens": chunk.tokens,
             "title": title, "sentences": json.dumps(spans)}
+
+
+def sentence_id(doc_id: str, sentence: Sentence) -> str:
+    return f"{doc_id}@{sentence.start}-{sentence.end}"
+
+
+def sentence_metadata(doc_id: str, sentence: Sentence) -> dict:
+    return {"doc_id": doc_id, "start": sentence.start, "end": sentence.end,
+            "orig_start": sentence.orig_start, "orig_end": sentence.orig_end}
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
@@ -68,7 +78,7 @@ class ChromaStore:
         except Exception as exc:  # noqa: BLE001 - chromadb raises many types for a damaged or missing index
             if self.is_server and _is_connection_error(exc):
                 raise _unavailable(location, exc) from exc
-            raise IndexCorrupt(f"cannot open Chroma collection {collection!r} at {location}: {exc}. {REBUILD_HINT}") from exc
+            raise IndexCorrupt(f"cannot open Chroma collection {collection!r} at {location}: {_short(exc)}. {REBUILD_HINT}") from exc
 
     def _connect(self, create: bool):
         import chromadb
@@ -92,13 +102,14 @@ class ChromaStore:
         except Exception as exc:  # noqa: BLE001
             if self.is_server and _is_connection_error(exc):
                 raise _unavailable(self.location, exc) from exc
-            raise IndexCorrupt(f"Chroma collection {self.name!r} failed: {exc}. {REBUILD_HINT}") from exc
+            raise IndexCorrupt(f"Chroma collection {self.name!r} failed: {_short(exc)}. {REBUILD_HINT}") from exc
 
     def add(self, ids, texts, metadatas, vectors) -> None:
         step = min(PAGE * 4, self._call(self.client.get_max_batch_size))
         for i in range(0, len(ids), step):
             self._call(self.collection.upsert, ids=list(ids[i:i + step]), documents=list(texts[i:i + step]),
-                       metadatas=list(metadatas[i:i + step]), embeddings=[list(v) for v in vectors[i:i + step]])
+                       metadatas=list(metadatas[i:i + step]),
+                       embeddings=[[float(x) for x in v] for v in vectors[i:i + step]])
 
     def query(self, vector, k: int) -> list[tuple[str, float]]:
         n = min(k, self.count()) if k else 0
@@ -121,6 +132,15 @@ class ChromaStore:
     def count(self) -> int:
         return int(self._call(self.collection.count))
 
+    @staticmethod
+    def drop_collection(server_url: str, name: str) -> None:
+        """Best-effort removal of a server collection (embedded generations go with their folder)."""
+        if server_url:
+            try:
+                ChromaStore(server_url, name).client.delete_collection(name)
+            except Exception:  # noqa: BLE001
+                pass
+
     def drop(self) -> None:
         """Delete this generation (best effort: the old generation may already be gone)."""
         if self.is_server:
@@ -130,6 +150,11 @@ class ChromaStore:
                 pass
         else:
             shutil.rmtree(self.location, ignore_errors=True)
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_connection_error(exc: BaseException) -> bool:
