@@ -55,7 +55,8 @@ class CheckResult:
 
 
 def parse_markers(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Answer sentences and their marker numbers: parse_markers("A b [1]. C [2, 3]") -> [("A b.", (1,)), ("C", (2, 3))]"""
+    """Answer sentences and their marker numbers:
+    parse_markers("Xi wrote [1]. Kim replied [2, 3]") -> [("Xi wrote.", (1,)), ("Kim replied", (2, 3))]"""
     plain, marks, cursor = [], [], 0
     for m in MARKER.finditer(text):
         plain.append(text[cursor:m.start()])

@@ -45,12 +45,14 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: fuse_rankings([["a", "b"], ["b"]]) -> [("b", 1/62 + 1/61), ("a", 1/61)]"""
+def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60,
+                  weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+    """(Weighted) reciprocal rank fusion: fuse_rankings([["a", "b"], ["b"]]) -> [("b", 1/62 + 1/61), ("a", 1/61)]"""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if weights else 1.0
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

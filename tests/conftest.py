@@ -70,3 +70,48 @@ def rag_env(**extra) -> dict:
 
 
 RAG = [sys.executable, "-m", "rag.cli"]
+
+
+class FakeEmbedder:
+    """A deterministic bag-of-words hashing embedder for fast indexing tests (no model, no torch).
+    `calls` counts embed() calls so tests can assert that no embedding work happened."""
+
+    name = "sentence-transformers/all-MiniLM-L6-v2"  # pretends to be the default so manifests match
+    dim = 384
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls = 0
+        self.texts = 0
+        self.fail_after = fail_after
+
+    def embed(self, texts, progress=False):
+        import hashlib
+        import math
+
+        self.calls += 1
+        if self.fail_after is not None and self.texts + len(texts) > self.fail_after:
+            raise RuntimeError("simulated crash while embedding")
+        self.texts += len(texts)
+        out = []
+        for text in texts:
+            vec = [0.0] * self.dim
+            for word in text.lower().split():
+                vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+            out.append([v / norm for v in vec])
+        return out
+
+    def embed_query(self, text):
+        return tuple(self.embed([text])[0])
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def tmp_settings(tmp_path, corpus_copy):
+    from rag.config import Settings
+
+    return Settings(corpus_dir=str(corpus_copy), index_dir=str(tmp_path / "index"))

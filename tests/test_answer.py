@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+
+from rag.answer import ABSTAIN_TEXT, coverage, should_abstain, term_weights
+from rag.config import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def test_term_weights_and_coverage():
+    w = term_weights(["xi", "weather"], {"xi": 9}, 10)
+    assert w["weather"] > w["xi"]  # a word the corpus never uses weighs most
+    assert coverage({"a": 1.0, "b": 3.0}, {"b"}) == pytest.approx(0.75)
+    assert coverage({}, {"b"}) == 0.0
+
+
+def test_should_abstain_threshold():
+    s = Settings()
+    assert should_abstain(s.min_evidence_score - 0.01, s) and not should_abstain(s.min_evidence_score, s)
+
+
+def _original(doc_id):
+    return (SEEDS / f"{doc_id}.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question,expected,doc", [
+    ("What was Mike Pompeo planning?", "another trip to Pyongyang", "002_617917d42ee51cd6"),
+    ("Who is the Chinese foreign ministry spokeswoman in the 2017 story?", "Hua Chunying", "001_32944c5d53887f74"),
+    ("When did KCNA last report a message from Mr Xi?", "July 2016", "001_32944c5d53887f74"),
+    ("What did Mao Ning call for?", "prevent the situation from escalating", "003_443b657839c6b62c"),
+    ("Who did China send as a special envoy to Pyongyang?", "Li Zhanshu", "002_617917d42ee51cd6"),
+])
+def test_seeds_questions_get_the_right_sentence(seeds_assistant, question, expected, doc):
+    answer = seeds_assistant.ask(question)
+    assert not answer.abstained and answer.supported
+    assert expected in answer.text
+    assert answer.citations[0].doc_id == doc
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert _original(c.doc_id)[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Who won the 2022 World Cup?",
+    "How much does a subscription plan cost?",
+    "Why was an Uzbek man charged in New York?",
+    "What is the recipe for kimchi?",
+])
+def test_off_corpus_questions_abstain(seeds_assistant, question):
+    answer = seeds_assistant.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
+
+
+@pytest.mark.slow
+def test_boilerplate_is_never_cited(seeds_assistant):
+    for question in ["Trump Calls For Death Penalty For Uzbek Man", "NYC Attack Green Card Lottery",
+                     "Follow us on Instagram", "Please enter your comment", "Plans starting at $75"]:
+        answer = seeds_assistant.ask(question)
+        for c in answer.citations:
+            assert "READ ALSO" not in c.quote and "Instagram" not in c.quote and "comment!" not in c.quote
+
+
+@pytest.mark.slow
+def test_followup_uses_history(seeds_assistant):
+    first = seeds_assistant.ask("Who is Professor Yang Moo-jin?")
+    assert "Yang Moo-jin" in first.text
+    follow = seeds_assistant.ask("Which news agency did he talk to?",
+                                 history=[("user", "Who is Professor Yang Moo-jin?"), ("assistant", first.text)])
+    assert "Yang" in follow.query and not follow.abstained
+    assert follow.citations[0].doc_id == "001_32944c5d53887f74"
+
+
+@pytest.mark.slow
+def test_corroborating_quote_is_cited_together(seeds_assistant):
+    answer = seeds_assistant.ask("What did Xi wish for the Korean people under the leadership of the WPK?")
+    docs = {c.doc_id for c in answer.citations}
+    assert {"000_468aaedc6a09fc6c", "004_9569ee472e9e94bc"} <= docs

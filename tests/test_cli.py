@@ -1,0 +1,80 @@
+"""The `rag` command end to end as a subprocess: JSON contract, exit codes, messages without tracebacks."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RAG, SEEDS, rag_env
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args, timeout=180):
+    return subprocess.run([*RAG, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=rag_env())
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli-index")
+    result = run("index", "--corpus", SEEDS, "--index", path)
+    assert result.returncode == 0, result.stderr
+    assert "5 added" in result.stdout
+    return path
+
+
+def test_ask_json_contract(index_dir):
+    result = run("ask", "What was Mike Pompeo planning?", "--corpus", SEEDS, "--index", index_dir, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"question", "answer", "abstained", "supported", "citations", "timings_ms"} <= set(data)
+    assert data["supported"] and not data["abstained"]
+    for c in data["citations"]:
+        assert {"n", "doc_id", "title", "quote", "start", "end"} <= set(c)
+        original = (SEEDS / f"{c['doc_id']}.txt").read_text(encoding="utf-8")
+        assert original[c["start"]:c["end"]] == c["quote"]
+
+
+def test_no_change_reindex_and_history(index_dir, tmp_path):
+    result = run("index", "--corpus", SEEDS, "--index", index_dir)
+    assert "0 added, 0 updated, 0 removed, 5 unchanged" in result.stdout
+    history = tmp_path / "h.json"
+    history.write_text(json.dumps([["user", "Who is Professor Yang Moo-jin?"],
+                                   ["assistant", "Professor Yang Moo-jin of the University of North Korean Studies"]]))
+    result = run("ask", "Which news agency did he talk to?", "--index", index_dir, "--history", history, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["citations"][0]["doc_id"] == "001_32944c5d53887f74"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 100_000])
+def test_bad_questions_exit_2(index_dir, question):
+    result = run("ask", question, "--index", index_dir)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the question") and "Traceback" not in result.stderr
+
+
+def test_missing_corpus_exit_2(tmp_path):
+    result = run("ask", "Who is Xi?", "--corpus", tmp_path / "nope", "--index", tmp_path / "ix")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "nope" in result.stderr
+
+
+def test_corrupt_manifest_exit_1_with_hint(tmp_path, index_dir):
+    import shutil
+
+    copy = tmp_path / "ix"
+    shutil.copytree(index_dir, copy)
+    (copy / "manifest.json").write_text("{not json")
+    result = run("ask", "Who is Xi?", "--index", copy)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "rag index --rebuild" in result.stderr
+    fixed = run("index", "--index", copy, "--rebuild")
+    assert fixed.returncode == 0 and "5 added" in fixed.stdout
+
+
+def test_bad_history_file(index_dir, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[[\"robot\", \"hi\"]]")
+    result = run("ask", "And then?", "--index", index_dir, "--history", bad)
+    assert result.returncode == 2 and "history" in result.stderr

@@ -1,0 +1,127 @@
+"""Incremental and atomic indexing, manifest checks. Uses a real embedded Chroma and a fake embedder."""
+
+import json
+
+import pytest
+
+from rag.errors import CorpusError, IndexCorrupt, IndexMismatch
+from rag.indexer import build_index, plan_changes, read_manifest
+from rag.retrieve import Retriever
+from tests.conftest import FakeEmbedder
+
+
+def _chroma_count(settings, embedder):
+    return Retriever(settings, embedder).store.count()
+
+
+def test_plan_changes():
+    class A:
+        def __init__(self, d, h):
+            self.doc_id, self.sha256 = d, h
+
+    old = {"a": {"sha256": "1"}, "b": {"sha256": "2"}, "c": {"sha256": "3"}}
+    assert plan_changes([A("a", "1"), A("b", "X"), A("d", "4")], old) == (["d"], ["b"], ["c"], ["a"])
+
+
+def test_incremental_add_modify_delete(tmp_settings, corpus_copy):
+    emb = FakeEmbedder()
+    first = build_index(tmp_settings, emb)
+    assert len(first.added) == 5 and first.embedded == first.chunks > 0
+    manifest = read_manifest(tmp_settings.index_path)
+    assert manifest["format_version"] == 1 and manifest["dimension"] == 384
+    assert manifest["chunking"]["chunk_tokens"] == tmp_settings.chunk_tokens
+    assert all(len(d["sha256"]) == 64 for d in manifest["documents"].values())
+
+    calls = emb.calls
+    again = build_index(tmp_settings, emb)
+    assert emb.calls == calls and not again.changed and again.chunks == first.chunks  # no embedding at all
+
+    (corpus_copy / "004_9569ee472e9e94bc.txt").unlink()
+    path = corpus_copy / "001_32944c5d53887f74.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new closing paragraph about Xi and Kim was added.\n",
+                    encoding="utf-8")
+    (corpus_copy / "new_article.md").write_text("# New story\n\nKim Jong Un visited a tractor factory today.\n",
+                                                encoding="utf-8")
+    before = emb.texts
+    third = build_index(tmp_settings, emb)
+    assert third.added == ("new_article",) and third.updated == ("001_32944c5d53887f74",)
+    assert third.removed == ("004_9569ee472e9e94bc",) and len(third.unchanged) == 3
+    manifest = read_manifest(tmp_settings.index_path)
+    assert set(manifest["documents"]) == {"000_468aaedc6a09fc6c", "001_32944c5d53887f74", "002_617917d42ee51cd6",
+                                          "003_443b657839c6b62c", "new_article"}
+    assert _chroma_count(tmp_settings, emb) == manifest["chunk_count"] == third.chunks
+    assert emb.texts - before < first.embedded * 10  # only the two changed documents' sentences
+    retriever = Retriever(tmp_settings, emb)
+    assert not any(c.doc_id == "004_9569ee472e9e94bc" for c in retriever.chunks.values())
+    assert any("tractor factory" in c.text for c in retriever.chunks.values())
+
+
+def test_only_two_generations_kept(tmp_settings, corpus_copy):
+    emb = FakeEmbedder()
+    for i in range(3):
+        (corpus_copy / f"extra{i}.txt").write_text(f"Story {i}\n\nKim met Xi for talk number {i}.\n")
+        build_index(tmp_settings, emb)
+    generations = [p for p in tmp_settings.index_path.iterdir() if p.is_dir()]
+    assert len(generations) == 2
+
+
+def test_failed_build_keeps_previous_index(tmp_settings, corpus_copy):
+    build_index(tmp_settings, FakeEmbedder())
+    good = read_manifest(tmp_settings.index_path)
+    (corpus_copy / "late.txt").write_text("Late story\n\nA late article arrives about Pyongyang.\n")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        build_index(tmp_settings, FakeEmbedder(fail_after=0))
+    assert read_manifest(tmp_settings.index_path) == good
+    assert len([p for p in tmp_settings.index_path.iterdir() if p.is_dir()]) == 1  # the failed generation is gone
+    assert _chroma_count(tmp_settings, FakeEmbedder()) == good["chunk_count"]
+    report = build_index(tmp_settings, FakeEmbedder())
+    assert report.added == ("late",)
+
+
+def test_rebuild_from_scratch(tmp_settings):
+    emb = FakeEmbedder()
+    first = build_index(tmp_settings, emb)
+    again = build_index(tmp_settings, emb, rebuild=True)
+    assert len(again.added) == 5 and again.chunks == first.chunks
+
+
+def test_mismatched_settings_are_refused(tmp_settings):
+    build_index(tmp_settings, FakeEmbedder())
+    other = tmp_settings.replace(chunk_tokens=128)
+    with pytest.raises(IndexMismatch, match="rag index --rebuild"):
+        build_index(other, FakeEmbedder())
+    with pytest.raises(IndexMismatch):
+        Retriever(tmp_settings.replace(embedder="sentence-transformers/other-model"), FakeEmbedder())
+    assert build_index(other, FakeEmbedder(), rebuild=True).chunks > 0
+
+
+def test_corrupt_manifest_and_chroma_files(tmp_settings):
+    build_index(tmp_settings, FakeEmbedder())
+    manifest_path = tmp_settings.index_path / "manifest.json"
+    text = manifest_path.read_text()
+    manifest_path.write_text(text[: len(text) // 2])
+    with pytest.raises(IndexCorrupt, match="rag index --rebuild"):
+        Retriever(tmp_settings, FakeEmbedder())
+    with pytest.raises(IndexCorrupt):
+        build_index(tmp_settings, FakeEmbedder())
+    assert build_index(tmp_settings, FakeEmbedder(), rebuild=True).chunks > 0
+
+    generation = json.loads(manifest_path.read_text())["collection"]
+    sqlite = tmp_settings.index_path / generation / "chroma.sqlite3"
+    sqlite.write_bytes(b"garbage" * 100)
+    with pytest.raises(IndexCorrupt, match="rag index --rebuild"):
+        Retriever(tmp_settings, FakeEmbedder())
+    assert build_index(tmp_settings, FakeEmbedder(), rebuild=True).chunks > 0
+    assert Retriever(tmp_settings, FakeEmbedder()).store.count() > 0
+
+
+def test_empty_corpus(tmp_path):
+    from rag.config import Settings
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "blank.txt").write_text("")
+    settings = Settings(corpus_dir=str(tmp_path / "empty"), index_dir=str(tmp_path / "ix"))
+    with pytest.raises(CorpusError, match="no readable article"):
+        build_index(settings, FakeEmbedder())
+    with pytest.raises(CorpusError):
+        build_index(settings.replace(corpus_dir=str(tmp_path / "missing")), FakeEmbedder())
