@@ -101,7 +101,7 @@ def rank_sentences(question_weights: dict, hits: Sequence[Hit]) -> list[Candidat
     return sorted(out, key=lambda c: (-c.score, c.rank, c.sentence.start))
 
 
-def pick_sentences(candidates: Sequence[Candidate], limit: int, ratio: float = 0.8) -> list[Candidate]:
+def pick_sentences(candidates: Sequence[Candidate], limit: int, ratio: float = 0.7) -> list[Candidate]:
     """The best sentence and up to limit-1 more that score nearly as well and say something new."""
     picked: list[Candidate] = []
     for cand in candidates:
