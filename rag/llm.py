@@ -1,0 +1,286 @@
+"""LLM answer mode: chat-model adapters (llama-index OpenAILike and Ollama) and the LLM answerer.
+
+The answerer only asks the model when the extractive answerer would not abstain, holds the
+generated text to the same citation check, and turns every server failure into an `LLMError`
+with a plain message, then into the labelled offline answer unless `llm_fallback = "error"`.
+The API key lives only inside the adapter: no message, repr or log line built here contains it.
+Prompts and post-processing are in `rag.prompt`; this module does the talking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from contextlib import contextmanager
+from http import HTTPStatus
+from typing import Iterator, Protocol, Sequence
+from urllib.parse import urlsplit
+
+from rag.answer import ABSTAIN_TEXT, Answer, Evidence, ExtractiveAnswerer, finish_answer
+from rag.chat import condense_question
+from rag.config import Settings
+from rag.errors import ConfigError, LLMError
+from rag.prompt import Message, build_messages, cite_answer, clean_condensed, condense_messages, is_refusal
+from rag.retrieve import Hit
+
+NO_KEY = "no-key"  # sent to local servers that need no key; the OpenAI client refuses an empty one
+OLLAMA_URL = "http://127.0.0.1:11434"
+UNSUPPORTED_NOTICE = "The LLM's answer is not shown: none of its sentences is supported by a passage it cites."
+OLLAMA_CONTEXT = 8192  # set explicitly: left unset, llama-index asks the server for it on every call
+
+
+class ChatLLM(Protocol):
+    def complete(self, messages: Sequence[Message]) -> str: ...
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]: ...  # text pieces as they arrive
+
+
+def redact(text: str, secret: str) -> str:
+    """redact("Bearer sk-1 refused", "sk-1") -> "Bearer *** refused" """
+    return text.replace(secret, "***") if secret and secret != NO_KEY else text
+
+
+def shown_url(url: str) -> str:
+    """The URL as messages show it, without user:password: shown_url("http://u:p@h:1/v1") -> "http://h:1/v1" """
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else url
+
+
+def status_message(url: str, code: int, detail: str, hints: dict[int, str]) -> str:
+    """status_message("http://h/v1", 429, "", {}) -> "LLM server at http://h/v1 returned 429 Too Many Requests" """
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = "error"
+    detail = " ".join(str(detail).split())[:200]
+    hint = hints.get(code) or ("the server failed; try again later" if code >= 500 else "")
+    return (f"LLM server at {url} returned {code} {phrase}" + (f" ({detail})" if detail else "")
+            + (f": {hint}" if hint else ""))
+
+
+def _chat_messages(messages: Sequence[Message]):
+    from llama_index.core.llms import ChatMessage
+
+    return [ChatMessage(role=role, content=content) for role, content in messages]
+
+
+class _Adapter:
+    """Shared plumbing: lazy llama-index client, error translation, no key in repr or messages."""
+
+    base_url = ""  # what the client connects to
+    url = ""  # what messages show
+    secret = ""
+    install = ""  # the pip command that provides the llama-index integration
+    hints: dict[int, str] = {}  # HTTP status -> what the user should check
+
+    def __init__(self, settings: Settings):
+        self.model, self.timeout = settings.llm_model, settings.llm_timeout
+        self._llm = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model!r}, url={self.url!r})"
+
+    def client(self):
+        if self._llm is None:
+            self._llm = self.make_client()
+        return self._llm
+
+    def make_client(self):
+        raise NotImplementedError
+
+    def explain(self, exc: Exception) -> str:
+        """A one-line message for a failed request."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__:
+            return f"LLM server at {self.url} did not answer within {self.timeout:g} s (llm_timeout)"
+        if isinstance(exc, (httpx.ConnectError, ConnectionError)) or type(exc).__name__ == "APIConnectionError":
+            return f"cannot reach the LLM server at {self.url}: is it running? Check RAG_LLM_BASE_URL"
+        if isinstance(exc, httpx.TransportError):
+            return f"the connection to the LLM server at {self.url} failed ({type(exc).__name__})"
+        code = getattr(exc, "status_code", None)
+        if isinstance(code, int) and code >= 400:
+            return status_message(self.url, code, self.detail(exc), self.hints)
+        return f"LLM server at {self.url} sent malformed output ({type(exc).__name__}: {str(exc)[:120]})"
+
+    def detail(self, exc: Exception) -> str:
+        return str(exc)
+
+    @contextmanager
+    def _errors(self):
+        try:
+            yield
+        except LLMError:
+            raise
+        except ImportError as exc:
+            raise ConfigError(f"LLM provider needs a package that is missing ({exc.name}): {self.install}") from None
+        except Exception as exc:  # noqa: BLE001 - every client failure becomes one clear LLMError
+            # `from None`: the client's own exception text may quote the request, key included
+            raise LLMError(redact(self.explain(exc), self.secret)) from None
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        with self._errors():
+            text = self.client().chat(_chat_messages(messages)).message.content or ""
+            if not text.strip():
+                raise LLMError(f"LLM server at {self.url} sent an empty answer")
+            return text
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        with self._errors():
+            got = False
+            for response in self.client().stream_chat(_chat_messages(messages)):
+                if response.delta:
+                    got = got or bool(response.delta.strip())
+                    yield response.delta
+            if not got:
+                raise LLMError(f"LLM server at {self.url} sent an empty answer")
+
+
+class OpenAICompatibleLLM(_Adapter):
+    """Any server speaking OpenAI chat completions: OpenAI, vLLM, llama.cpp, LM Studio."""
+
+    install = "pip install llama-index-llms-openai-like"
+    hints = {401: "check RAG_LLM_API_KEY", 403: "check RAG_LLM_API_KEY",
+             404: "check RAG_LLM_BASE_URL (usually ending in /v1) and RAG_LLM_MODEL",
+             429: "the server is rate-limiting requests; wait a moment and ask again"}
+
+    def __init__(self, settings: Settings, env=os.environ):
+        super().__init__(settings)
+        if not settings.llm_base_url or not settings.llm_model:
+            raise ConfigError("mode llm needs an LLM server: set llm_base_url / RAG_LLM_BASE_URL "
+                              "(e.g. http://127.0.0.1:8080/v1) and llm_model / RAG_LLM_MODEL")
+        self.base_url = settings.llm_base_url.rstrip("/")
+        self.url = shown_url(self.base_url)
+        self.secret = settings.llm_api_key or env.get("OPENAI_API_KEY", "") or NO_KEY
+
+    def make_client(self):
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(model=self.model, api_base=self.base_url, api_key=self.secret, is_chat_model=True,
+                          timeout=self.timeout, max_retries=0)
+
+    def detail(self, exc: Exception) -> str:
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            return str(body.get("message") or body.get("error") or body)
+        return str(body or "")
+
+
+class OllamaLLM(_Adapter):
+    """A local Ollama server (its native /api/chat protocol)."""
+
+    install = "pip install llama-index-llms-ollama"
+    hints = {404: "check RAG_LLM_MODEL (ollama pull MODEL) and RAG_LLM_BASE_URL",
+             401: "check RAG_LLM_API_KEY", 403: "check RAG_LLM_API_KEY"}
+
+    def __init__(self, settings: Settings, env=os.environ):
+        super().__init__(settings)
+        if not settings.llm_model:
+            raise ConfigError("mode llm with llm_provider=ollama needs llm_model / RAG_LLM_MODEL (e.g. llama3.2)")
+        self.base_url = (settings.llm_base_url or OLLAMA_URL).rstrip("/")
+        self.url = shown_url(self.base_url)
+        self.secret = settings.llm_api_key  # only for an Ollama behind an authenticating proxy
+
+    def make_client(self):
+        from llama_index.llms.ollama import Ollama
+
+        headers = {"Authorization": f"Bearer {self.secret}"} if self.secret else None
+        return Ollama(model=self.model, base_url=self.base_url, request_timeout=self.timeout,
+                      context_window=OLLAMA_CONTEXT, headers=headers)
+
+    def detail(self, exc: Exception) -> str:
+        error = getattr(exc, "error", "")
+        return str(error.get("message", error) if isinstance(error, dict) else error)
+
+
+LLM_PROVIDERS = {"openai": OpenAICompatibleLLM, "ollama": OllamaLLM}
+
+
+def build_chat_llm(settings: Settings) -> ChatLLM:
+    try:
+        provider = LLM_PROVIDERS[settings.llm_provider]
+    except KeyError:
+        raise ConfigError(f"unknown llm_provider {settings.llm_provider!r}; known: "
+                          f"{', '.join(sorted(LLM_PROVIDERS))}") from None
+    return provider(settings)
+
+
+class LLMAnswerer:
+    """Generated answers held to the extractive answerer's abstention gate and the citation check.
+
+    Retrieval that the extractive answerer would abstain on never reaches the model: the
+    abstention is returned as is (mode "llm"), so "the articles don't say" does not depend on
+    the model's honesty. The extractive answer is also the fallback when the server fails.
+    """
+
+    def __init__(self, settings: Settings, llm: ChatLLM, extractive: ExtractiveAnswerer):
+        self.settings, self.llm, self.extractive = settings, llm, extractive
+        self._condense_failure = threading.local()  # per request thread: skip a server that just failed
+
+    def __repr__(self) -> str:
+        return f"LLMAnswerer({self.llm!r})"
+
+    def condense(self, question: str, turns: Sequence[tuple[str, str]]) -> str:
+        """A stand-alone retrieval query written by the model; the offline condenser if it fails."""
+        self._condense_failure.value = None
+        try:
+            query = clean_condensed(self.llm.complete(condense_messages(question, turns)))
+        except LLMError as exc:
+            self._condense_failure.value = (question, list(turns), exc)
+            return condense_question(question, turns)
+        return query or condense_question(question, turns)
+
+    def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: Evidence,
+               turns: Sequence[tuple[str, str]] = ()) -> Answer:
+        events = self._generate(question, query, hits, evidence, turns, streaming=False)
+        return [e for e in events if isinstance(e, Answer)][-1]
+
+    def stream(self, question: str, query: str, hits: Sequence[Hit], evidence: Evidence,
+               turns: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
+        """The answer text as it grows, then the checked `Answer`."""
+        return self._generate(question, query, hits, evidence, turns, streaming=True)
+
+    def _generate(self, question, query, hits, evidence, turns, streaming: bool) -> Iterator[str | Answer]:
+        failed, self._condense_failure.value = getattr(self._condense_failure, "value", None), None
+        offline = self.extractive.answer(question, query, hits, evidence)
+        if offline.abstained:
+            yield dataclasses.replace(offline, mode="llm")
+            return
+        messages = build_messages(question, query, hits, evidence.documents, turns,
+                                  self.settings.max_answer_sentences)
+        t0, text = time.perf_counter(), ""
+        try:
+            if failed and failed[:2] == (question, list(turns)):
+                raise failed[2]
+            if streaming:
+                for piece in self.llm.stream(messages):
+                    text += piece
+                    yield text
+            else:
+                text = self.llm.complete(messages)
+        except LLMError as exc:
+            if self.settings.llm_fallback == "error":
+                raise
+            yield dataclasses.replace(offline, notice=f"The LLM failed ({exc}); this is the offline extractive answer.")
+            return
+        answer = self.finish(question, query, text, hits, evidence)
+        yield dataclasses.replace(answer, timings_ms={**answer.timings_ms, "llm": (time.perf_counter() - t0) * 1000})
+
+    def finish(self, question: str, query: str, text: str, hits: Sequence[Hit], evidence: Evidence) -> Answer:
+        """Cite, check and judge the model's complete text (pure)."""
+        retrieved = tuple(dict.fromkeys(h.chunk.doc_id for h in hits))
+        if is_refusal(text):
+            return Answer(question, ABSTAIN_TEXT, True, True, mode="llm", retrieved=retrieved, query=query)
+        cited, citations = cite_answer(text, hits, evidence.documents)
+        answer = finish_answer(question, cited, citations, self.settings, "llm", retrieved, query)
+        if answer.abstained or not any(v.supported for v in answer.verdicts):
+            return dataclasses.replace(answer, text=ABSTAIN_TEXT, abstained=True, supported=True, citations=(),
+                                       notice=UNSUPPORTED_NOTICE)
+        return answer
+
+
+def build_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer) -> LLMAnswerer:
+    """What `Assistant.answerer("llm")` uses; raises ConfigError for missing or unknown LLM settings."""
+    return LLMAnswerer(settings, build_chat_llm(settings), extractive)
