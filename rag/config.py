@@ -1,8 +1,8 @@
 """The one settings object, built from defaults, then `rag.toml`, then RAG_* variables, then flags.
 
 `Settings` is a frozen dataclass passed explicitly to every component; nothing here reads
-hidden global state. Secrets are not stored here: the LLM client reads its key from the
-environment when it is built (see `rag.llm`).
+hidden global state. The LLM API key is the one secret: it is kept out of repr, and only
+`rag.llm` reads it (falling back to OPENAI_API_KEY) when it builds the client.
 """
 
 from __future__ import annotations
