@@ -34,7 +34,7 @@ class Citation:
     def to_json(self) -> dict:
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "quote": self.quote,
                 "start": self.start, "end": self.end, "score": round(self.score, 3), "outlet": self.outlet,
-                "path": self.path, "context": self.context, "context_start": self.context_start}
+                "source": self.path, "context": self.context, "context_start": self.context_start}
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
 from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each generation also holds a sentence collection
 MANIFEST = "manifest.json"
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
 
@@ -81,6 +81,15 @@ def check_manifest(manifest: dict, settings: Settings) -> None:
     if manifest.get("store") != store_location_kind(settings):
         raise IndexMismatch(f"the index at {settings.index_dir} lives in a {manifest.get('store')} Chroma, "
                             f"the settings name a {store_location_kind(settings)} one. {REBUILD_HINT}")
+
+
+def verify_index(settings: Settings, manifest: dict) -> None:
+    """Cheap integrity check of the live generation (no model load): both collections open, counts agree."""
+    count = open_store(settings, manifest).count()
+    open_store(settings, manifest, sentences=True).count()
+    if count != manifest["chunk_count"]:
+        raise IndexCorrupt(f"the index holds {count} chunks but its manifest says {manifest['chunk_count']}. "
+                           f"{REBUILD_HINT}")
 
 
 def store_location_kind(settings: Settings) -> str:
@@ -186,6 +195,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
         if old is not None and not (added or updated or removed):
+            verify_index(settings, old)
             return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
                                timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
         generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"

@@ -10,8 +10,9 @@ from pathlib import Path
 from tests.chroma_server import free_port
 from tests.conftest import RAG, rag_env
 
-# gradio_client treats any dict with a "path" string as a file to download; citations have a "path".
-CLIENT = {"verbose": False, "analytics_enabled": False, "download_files": False}
+# Default gradio_client options, quiet: citations deliberately carry no "path" key, which the client
+# would take for a file to download.
+CLIENT = {"verbose": False, "analytics_enabled": False}
 
 
 class RagServer:

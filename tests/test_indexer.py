@@ -28,7 +28,7 @@ def test_incremental_add_modify_delete(tmp_settings, corpus_copy):
     first = build_index(tmp_settings, emb)
     assert len(first.added) == 5 and first.embedded == first.chunks > 0
     manifest = read_manifest(tmp_settings.index_path)
-    assert manifest["format_version"] == 1 and manifest["dimension"] == 384
+    assert manifest["format_version"] == 2 and manifest["dimension"] == 384
     assert manifest["chunking"]["chunk_tokens"] == tmp_settings.chunk_tokens
     assert all(len(d["sha256"]) == 64 for d in manifest["documents"].values())
 

@@ -441,7 +441,7 @@ def test_web_app_answers_in_llm_mode(fake, seeds_assistant, tmp_path, free_port)
         while True:
             assert proc.poll() is None, log.read_text()[-3000:]
             try:
-                client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+                client = Client(url, verbose=False, analytics_enabled=False)
                 break
             except Exception:  # noqa: BLE001 - not listening yet
                 assert time.monotonic() < deadline, log.read_text()[-3000:]

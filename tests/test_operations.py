@@ -204,3 +204,32 @@ def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
         assert rss_end - rss_start < 200 * 2**20, figures  # flat: no per-request growth
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("damage", ["manifest", "chroma", "embedder"])
+def test_bad_index_gives_clear_messages_and_rebuild_recovers(tmp_path, corpus, damage):
+    index = tmp_path / "index"
+    assert subprocess.run([*RAG, "index", "--corpus", corpus, "--index", index], env=rag_env(),
+                          capture_output=True, timeout=300).returncode == 0
+    extra_env = {}
+    if damage == "manifest":
+        (index / "manifest.json").write_text('{"documents": ')
+    elif damage == "chroma":
+        generation = json.loads((index / "manifest.json").read_text())["collection"]
+        (index / generation / "chroma.sqlite3").write_bytes(b"\0garbage" * 64)
+    else:
+        extra_env = {"RAG_EMBEDDER": "sentence-transformers/paraphrase-MiniLM-L3-v2"}
+    commands = {"ask": ["ask", "Who is Li Jianguo?"], "index": ["index"],
+                "serve": ["serve", "--port", "1"]}
+    for name, args in commands.items():
+        result = subprocess.run([*RAG, *args, "--corpus", corpus, "--index", index], env=rag_env(**extra_env),
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1, (name, result.stdout, result.stderr)
+        assert "rag index --rebuild" in result.stderr and "Traceback" not in result.stderr, (name, result.stderr)
+    if damage != "embedder":  # a different embedder would need its own (unavailable offline) weights
+        fixed = subprocess.run([*RAG, "index", "--rebuild", "--corpus", corpus, "--index", index], env=rag_env(),
+                               capture_output=True, text=True, timeout=300)
+        assert fixed.returncode == 0 and "5 added" in fixed.stdout
+        answer = subprocess.run([*RAG, "ask", "Who is Li Jianguo?", "--corpus", corpus, "--index", index, "--json"],
+                                env=rag_env(), capture_output=True, text=True, timeout=300)
+        assert "Li Jianguo" in json.loads(answer.stdout)["answer"]

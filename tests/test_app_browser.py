@@ -1,0 +1,285 @@
+"""End to end in a real browser: `rag serve` over the seeds plus a hostile article, driven by
+Playwright through Debian's chromium. Screenshots land in test-artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+from tests.serving import RagServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+HOSTILE_NAME = "900_hostile_markup.txt"
+HOSTILE = """Garden society news <img src=x onerror="window.__pwned=2">
+
+The Zanzibar Garden Society met on Tuesday to discuss the marigold festival <img src=x onerror="window.__pwned=2"> and its budget.
+
+Chairwoman Ottoline Fairweather said the marigold festival budget <script>window.__pwned=1;alert(1)</script> would double next year.
+
+The society also planned a new greenhouse for the orchids.
+"""
+HOSTILE_QUESTION = "What did Ottoline Fairweather say about the marigold festival budget?"
+# Anything the page ran or built from the hostile text shows up here.
+INJECTED = """() => ({
+  pwned: typeof window.__pwned,
+  images: document.querySelectorAll('img[src="x"], [onerror]').length,
+  scripts: [...document.scripts].filter(s => s.textContent.includes("__pwned=")
+                                        && !s.textContent.startsWith("window.gradio_config")).length,
+})"""
+CLEAN = {"pwned": "undefined", "images": 0, "scripts": 0}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui-browser")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
+    server = RagServer(root, corpus)
+    try:
+        yield server.wait_ready().url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(server, browser):
+    """Open the app in a fresh browser session (its own conversation); records any dialog."""
+    contexts = []
+
+    def open_(viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs, page.outside = [], []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: r.url.startswith((server, "data:", "blob:")) or page.outside.append(r.url))
+        page.goto(server)
+        page.wait_for_selector("#rag-question textarea", timeout=30_000)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def ask(page, question: str):
+    """Type a question, send it, wait until its answer (or error) has finished streaming, and return it."""
+    done = "#rag-chat .rag-msg:not(.rag-pending)"
+    before = page.locator(done).count()
+    page.fill("#rag-question textarea", question)
+    page.click("#rag-ask")
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length > n", arg=[done, before],
+                           timeout=30_000)
+    return page.locator("#rag-chat .rag-msg").nth(before)  # pinned: `.last` would follow later answers
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_answer_cites_and_the_citation_shows_the_highlighted_quote(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    expect(page.locator(".rag-header")).to_contain_text("6 articles indexed")
+    shoot(page, "ui-desktop-empty.png")
+    answer = ask(page, "What was Mike Pompeo planning?")
+    expect(answer).to_contain_text("[1]")
+    expect(answer).to_contain_text("Pompeo")
+    page.locator("#rag-sources").evaluate("el => el.scrollTo(0, el.scrollHeight)")  # move it away first
+    answer.locator("a.rag-cite").first.click()
+    quote = page.locator("#src-0-1 mark")
+    expect(quote).to_be_visible()
+    expect(quote).to_be_in_viewport()
+    expect(quote).to_contain_text("Mike Pompeo scheduling another trip to Pyongyang")
+    expect(page.locator("#src-0-1 .rag-verdict")).to_contain_text("supported")
+    assert page.locator("#rag-sources details.rag-src").count() == page.locator("#rag-chat a.rag-cite").count()
+    shoot(page, "ui-desktop-answer.png")
+    assert page.outside == []  # no web fonts, analytics or CDN: the page works offline
+
+
+def test_follow_up_is_answered_from_the_right_article(open_page):
+    from playwright.sync_api import expect
+
+    follow_up = "What did she say about it?"
+    alone = ask(open_page(), follow_up)  # control: without history the follow-up cannot be answered
+    expect(alone).to_have_class("rag-msg rag-abstain")
+
+    page = open_page()
+    first = ask(page, "Who is the Chinese foreign ministry spokeswoman who spoke about Xi's message?")
+    expect(first).to_contain_text("Hua Chunying")
+    second = ask(page, follow_up)
+    expect(second).to_have_class("rag-msg rag-answer")
+    expect(second).to_contain_text("[1]")
+    expect(page.locator("#src-1-1 .rag-src-meta")).to_contain_text("001_32944c5d53887f74")
+    expect(page.locator("#rag-sources .rag-sources-head")).to_contain_text(follow_up)
+    # Clicking a marker of the earlier answer brings its sources back.
+    first.locator("a.rag-cite").first.click()
+    expect(page.locator("#src-0-1 mark")).to_be_visible()
+
+
+def test_off_corpus_question_gets_the_abstention(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    answer = ask(page, "Who won the 2022 World Cup?")
+    expect(answer).to_have_class("rag-msg rag-abstain")
+    expect(answer).to_contain_text("The articles don't say")
+    expect(answer.locator(".rag-badge")).to_contain_text("Not in the articles")
+    assert answer.locator("a.rag-cite").count() == 0
+    expect(page.locator("#rag-sources")).to_contain_text("No sources")
+
+
+def test_hostile_article_and_question_never_execute(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    answer = ask(page, HOSTILE_QUESTION)
+    expect(answer).to_contain_text("<script>window.__pwned=1;alert(1)</script>")  # shown as text
+    sources = page.locator("#rag-sources")
+    expect(sources).to_contain_text('<img src=x onerror="window.__pwned=2">')  # the title, as text
+    expect(sources.locator("mark")).to_contain_text("<script>")
+    expect(sources).to_contain_text(HOSTILE_NAME)
+    question = ask(page, 'Is <img src=x onerror="window.__pwned=4"> <b>bold</b> **here**?')
+    expect(page.locator("#rag-chat .rag-q").last).to_contain_text('<img src=x onerror="window.__pwned=4">')
+    expect(question).to_be_visible()
+    page.wait_for_timeout(500)  # give any injected handler the chance to run
+    assert page.evaluate(INJECTED) == CLEAN
+    assert page.dialogs == []
+    shoot(page, "ui-desktop-hostile.png")
+
+
+def test_bad_questions_show_errors_and_the_app_keeps_working(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    empty = ask(page, "")
+    expect(empty).to_have_class("rag-msg rag-error")
+    expect(empty).to_contain_text("The question is empty")
+    long = ask(page, "why " * 600)
+    expect(long).to_contain_text("the limit is 2,000")
+    expect(page.locator("#rag-chat .rag-q").last).to_contain_text("2,400 characters")
+    answer = ask(page, "What is THAAD?")
+    expect(answer).to_contain_text("Terminal High Altitude Area Defense")
+
+
+def test_retry_clear_and_examples(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    ask(page, "What is THAAD?")
+    page.locator("#rag-chat .rag-msg").evaluate("el => el.classList.add('stale')")  # gone once re-rendered
+    page.click("#rag-retry")
+    page.wait_for_function("() => !document.querySelector('#rag-chat .stale, #rag-chat .rag-pending') "
+                           "&& document.querySelectorAll('#rag-chat .rag-msg').length == 1")
+    expect(page.locator("#rag-chat .rag-q")).to_have_count(1)
+    expect(page.locator("#rag-chat .rag-msg").last).to_contain_text("Terminal High Altitude")
+    page.click("#rag-clear")
+    expect(page.locator("#rag-chat .rag-msg")).to_have_count(0)
+    expect(page.locator("#rag-sources")).to_contain_text("Sources appear here")
+    example = page.locator("#rag-chat button.example").first
+    text = example.inner_text()
+    example.click()
+    expect(page.locator("#rag-chat .rag-answer, #rag-chat .rag-abstain")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#rag-chat .rag-q").first).to_contain_text(text.strip()[:20])
+
+
+def test_phone_width_layout(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(PHONE)
+    answer = ask(page, "What did Xi say it was more important than ever for Beijing and Pyongyang to enhance?")
+    expect(answer).to_contain_text("[1]")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
+    shoot(page, "ui-phone-answer.png")
+    answer.locator("a.rag-cite").first.click()
+    expect(page.locator("#src-0-1 mark")).to_be_in_viewport()
+    page.wait_for_timeout(800)  # let the smooth scroll settle before the screenshot
+    shoot(page, "ui-phone-source.png")
+
+
+# -- LLM mode against a scripted chat server: streaming, and a sentence the check rejects ----------
+
+LLM_REPLY = ("Mike Pompeo was scheduling another trip to Pyongyang this month [1]. "
+             "He also planned a visit to the Moon in 2031 [1].")
+
+
+# Records the text of every in-progress answer the page shows while it streams.
+WATCH_PARTIALS = """() => {
+  window.__partials = [];
+  new MutationObserver(() => {
+    const pending = document.querySelector("#rag-chat .rag-pending .rag-text");
+    const text = pending && pending.textContent;
+    if (text && window.__partials[window.__partials.length - 1] !== text) window.__partials.push(text);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def llm_server(tmp_path_factory):
+    from tests.fake_llm import FakeLLM, Reply
+
+    def model(request):
+        return Reply(LLM_REPLY) if "Pompeo" in request.last_user else Reply("The articles don't say.")
+
+    root = tmp_path_factory.mktemp("ui-llm")
+    shutil.copytree(SEEDS, root / "corpus")
+    with FakeLLM(model) as llm:
+        server = RagServer(root, root / "corpus", "--mode", "llm",
+                           env={"RAG_LLM_BASE_URL": llm.url, "RAG_LLM_MODEL": "fake"})
+        try:
+            yield server.wait_ready().url
+        finally:
+            server.stop()
+
+
+def test_llm_answer_streams_and_flags_the_unsupported_sentence(llm_server, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(llm_server)
+        page.wait_for_selector("#rag-question textarea", timeout=30_000)
+        page.click("#rag-settings .label-wrap")
+        expect(page.locator("#rag-settings input[value=llm]")).to_be_checked()
+        page.evaluate(WATCH_PARTIALS)
+        answer = ask(page, "What was Mike Pompeo planning?")
+        streamed = [text.rstrip("▍") for text in page.evaluate("() => window.__partials") if "Pompeo" in text]
+        assert streamed and all(LLM_REPLY.startswith(text) for text in streamed), streamed  # shown as it grew
+        expect(answer.locator(".rag-warn")).to_contain_text("Citation check failed")
+        expect(answer.locator(".rag-unsupported")).to_contain_text("Moon in 2031")
+        expect(answer.locator(".rag-s:not(.rag-unsupported)")).to_contain_text("another trip to Pyongyang")
+        expect(page.locator("#src-0-1 .rag-src-flag")).to_contain_text("Moon in 2031")
+        page.click("#rag-settings input[type=checkbox]")  # hide unsupported sentences
+        expect(answer.locator(".rag-unsupported")).to_have_count(0)
+        expect(answer.locator(".rag-hidden-note")).to_contain_text("1 unsupported sentence hidden")
+        page.click("#rag-settings input[type=checkbox]")
+        expect(answer.locator(".rag-unsupported")).to_have_count(1)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        shoot(page, "ui-desktop-llm-flagged.png")
+    finally:
+        page.close()

@@ -1,0 +1,271 @@
+"""The Gradio web app: `build_demo(assistant)` lays out the page, `serve(settings, ...)` runs it.
+
+Answers come only from `Assistant.stream` / `Assistant.ask`; this module holds no retrieval or
+scoring logic. It keeps each browser session's conversation, maps the library's errors to chat
+messages, and exposes `/ask`, which returns the same JSON as `rag ask --json`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no phoning home
+
+import gradio as gr  # noqa: E402
+
+from rag.errors import (  # noqa: E402
+    BadInput, IndexCorrupt, IndexMismatch, IndexMissing, LLMError, RagError, StoreUnavailable)
+from ui import render  # noqa: E402
+from ui.style import CSS, HEAD  # noqa: E402
+
+log = logging.getLogger("rag.ui")
+
+
+def error_message(exc: Exception) -> str:
+    """A readable chat message for any failure while answering."""
+    text = str(exc).strip() or type(exc).__name__
+    if "_" not in text.split(" ", 1)[0]:  # "the question…" -> "The question…", but keep "top_k must…"
+        text = text[:1].upper() + text[1:]
+    text = text.rstrip(".")
+    if isinstance(exc, BadInput):
+        return text + "."
+    if isinstance(exc, StoreUnavailable):
+        return f"{text}. Try again in a moment: the app is still running."
+    if isinstance(exc, (IndexMissing, IndexCorrupt, IndexMismatch)):
+        return f"The article index is not ready: {text}."
+    if isinstance(exc, LLMError):
+        return f"The language model failed: {text}. Choose the extractive mode in Settings to answer offline."
+    if isinstance(exc, RagError):
+        return text + "."
+    return (f"Something went wrong while answering ({type(exc).__name__}). "
+            "The app is still running: please try again.")
+
+
+def history_pairs(turns: list[dict]) -> list[tuple[str, str]]:
+    """The (role, text) history the assistant needs, from the answered turns only."""
+    pairs: list[tuple[str, str]] = []
+    for turn in turns:
+        if turn.get("answer"):
+            pairs += [("user", turn["question"]), ("assistant", turn["answer"]["answer"])]
+    return pairs
+
+
+def parse_history(history) -> list[tuple[str, str]]:
+    """API history: a list (or JSON text) of [role, text] pairs or {"role", "content"} messages."""
+    if history in (None, ""):
+        return []
+    if isinstance(history, str):
+        try:
+            history = json.loads(history)
+        except ValueError as exc:
+            raise BadInput(f"history is not valid JSON: {exc}") from exc
+    if not isinstance(history, list):
+        raise BadInput("history must be a list of [role, text] pairs")
+    return [(m.get("role"), m.get("content")) if isinstance(m, dict) else m for m in history]
+
+
+class ChatApp:
+    """The event handlers of one app; per-session data travels in Gradio state, not on self."""
+
+    def __init__(self, assistant):
+        self.assistant = assistant
+
+    def _view(self, turns: list[dict], selected: int | None, show_unsupported: bool, clear_box: bool = False) -> tuple:
+        """Outputs (chat, turns, selected, sources, textbox); the textbox is only emptied when asked, so
+        a question typed while an answer streams is not wiped by the next token."""
+        return (render.chat_messages(turns, show_unsupported), turns, selected,
+                render.render_sources(turns, selected), "" if clear_box else gr.skip())
+
+    def respond(self, question: str | None, turns: list[dict], mode: str | None, top_k, show_unsupported: bool):
+        """Stream one answer into the chat: yields (chat, turns, selected, sources, textbox)."""
+        yield from self._answer(question or "", turns or [], mode, top_k, show_unsupported, clear_box=True)
+
+    def respond_example(self, turns, mode, top_k, show_unsupported, evt: gr.SelectData):
+        value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value or "")
+        yield from self._answer(value, turns or [], mode, top_k, show_unsupported, clear_box=True)
+
+    def retry(self, turns, mode, top_k, show_unsupported):
+        """Ask the last question again (e.g. after an error or a mode change), keeping any draft."""
+        if not turns:
+            yield self._view([], None, show_unsupported)
+            return
+        yield from self._answer(turns[-1]["question"], turns[:-1], mode, top_k, show_unsupported)
+
+    def _answer(self, question: str, turns: list[dict], mode, top_k, show_unsupported: bool, clear_box=False):
+        turns = [*turns, {"question": question, "answer": None, "error": None, "partial": ""}]
+        i = len(turns) - 1
+        yield self._view(turns, i, show_unsupported, clear_box)
+        try:
+            events = self.assistant.stream(question, history=history_pairs(turns[:-1]), mode=mode or None,
+                                           top_k=int(top_k) if top_k else None)
+            for event in events:
+                if isinstance(event, str):
+                    turns[i] = {**turns[i], "partial": event}
+                else:
+                    turns[i] = {**turns[i], "answer": event.to_json(), "partial": None}
+                yield self._view(turns, i, show_unsupported)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a chat message; the app keeps serving
+            if not isinstance(exc, RagError):
+                log.exception("unexpected error while answering")
+            turns[i] = {**turns[i], "error": error_message(exc), "partial": None}
+            yield self._view(turns, i, show_unsupported)
+
+    def clear(self, show_unsupported: bool):
+        return self._view([], None, show_unsupported, clear_box=True)
+
+    def rerender(self, turns, selected, show_unsupported):
+        return render.chat_messages(turns or [], show_unsupported), render.render_sources(turns or [], selected)
+
+    def select(self, turns, evt: gr.SelectData):
+        """Clicking a message (or a [n] in it) shows the sources of that answer."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        selected = int(index) // 2 if index is not None else None
+        return selected, render.render_sources(turns or [], selected)
+
+    def ask(self, question: str, history: list | str | None = None, mode: str | None = None,
+            top_k: int | None = None) -> dict:
+        """Answer one question; returns the same JSON object as `rag ask --json`.
+        history: [[role, text], ...] (or its JSON text); mode: "extractive" or "llm"; top_k: 1-50."""
+        try:
+            answer = self.assistant.ask(question, history=parse_history(history), mode=mode or None,
+                                        top_k=int(top_k) if top_k else None)
+        except Exception as exc:  # noqa: BLE001 - the client gets a message, the server keeps serving
+            if not isinstance(exc, RagError):
+                log.exception("unexpected error in /ask")
+            raise gr.Error(error_message(exc), print_exception=False) from exc
+        return answer.to_json()
+
+
+def build_demo(assistant) -> gr.Blocks:
+    """The page: header, chat, settings drawer and the sources panel, plus the `/ask` API."""
+    settings = assistant.settings
+    status = assistant.status()
+    app = ChatApp(assistant)
+    examples = render.example_questions(list(status.get("titles", {}).values()))
+    modes = ["extractive", "llm"] if settings.llm_base_url else ["extractive"]
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title="Ask the news archive") as demo:
+        turns, selected = gr.State([]), gr.State(None)
+        header = gr.HTML(render.render_header(status))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=280):
+                chatbot = gr.Chatbot(
+                    elem_id="rag-chat", show_label=False, height=520, buttons=[], feedback_options=None,
+                    # Messages are HTML we build from escaped text; the sanitizer stays on as a second guard.
+                    sanitize_html=True, render_markdown=True, latex_delimiters=[], line_breaks=False,
+                    examples=[{"text": q} for q in examples],
+                    placeholder="**Ask a question about the articles.** Answers quote them and cite their sources.")
+                with gr.Row(elem_id="rag-ask-row"):
+                    question = gr.Textbox(show_label=False, placeholder="Ask about the articles…", scale=5,
+                                          lines=1, max_lines=6, autofocus=True, elem_id="rag-question", min_width=180)
+                    ask = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="rag-ask")
+                with gr.Row(elem_id="rag-controls"):
+                    retry = gr.Button("↻ Retry", size="sm", min_width=100, elem_id="rag-retry")
+                    clear = gr.Button("Clear chat", size="sm", min_width=100, elem_id="rag-clear")
+                with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
+                    mode = gr.Radio(modes, value=settings.mode if settings.mode in modes else modes[0],
+                                    label="Answer mode",
+                                    info="extractive quotes the articles offline"
+                                         + ("; llm writes an answer with your LLM server" if len(modes) > 1
+                                            else " (an LLM mode appears when llm_base_url is set)"))
+                    top_k = gr.Slider(1, max(settings.candidates, settings.top_k), value=settings.top_k, step=1,
+                                      label="Passages to search (top-k)")
+                    show_unsupported = gr.Checkbox(value=not settings.drop_unsupported,
+                                                   label="Show unsupported sentences (flagged)")
+            with gr.Column(scale=2, min_width=280, elem_id="rag-sources-col"):
+                gr.HTML('<h2 class="rag-sources-title">Sources</h2>')
+                sources = gr.HTML(render.render_sources([], None), elem_id="rag-sources")
+        gr.HTML(f'<p id="rag-footer">Index: {status.get("chunks", 0):,} passages. '
+                "API: <code>gradio_client.Client(url, download_files=False).predict(question, history, mode, top_k, "
+                "api_name=\"/ask\")</code></p>")
+
+        view = [chatbot, turns, selected, sources, question]
+        options = [mode, top_k, show_unsupported]
+        # One concurrency group for everything that answers, so the chat and the API share the limit.
+        # "always_last": a question sent while an answer is still streaming runs right after it.
+        answering = {"concurrency_id": "answer", "trigger_mode": "always_last", **private}
+        question.submit(app.respond, [question, turns, *options], view, **answering)
+        ask.click(app.respond, [question, turns, *options], view, **answering)
+        chatbot.example_select(app.respond_example, [turns, *options], view, **answering)
+        chatbot.clear(app.clear, [show_unsupported], view, queue=False, **private)
+        retry.click(app.retry, [turns, *options], view, **answering)
+        clear.click(app.clear, [show_unsupported], view, queue=False, **private)
+        chatbot.select(app.select, [turns], [selected, sources], queue=False, **private)
+        show_unsupported.change(app.rerender, [turns, selected, show_unsupported], [chatbot, sources],
+                                queue=False, **private)
+        # The index may be rebuilt while the app runs (the assistant reloads it), so recount per visit.
+        demo.load(lambda: render.render_header(assistant.status()), None, header, queue=False, **private)
+        gr.api(app.ask, api_name="ask", concurrency_id="answer")
+    return demo
+
+
+def parse_auth(auth: str | None) -> list[tuple[str, str]] | None:
+    """USER:PASS, or @FILE with one USER:PASS per line (blank lines and # comments skipped)."""
+    if not auth:
+        return None
+    lines = [auth]
+    if auth.startswith("@"):
+        try:
+            lines = Path(auth[1:]).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise BadInput(f"cannot read auth file {auth[1:]}: {exc}") from exc
+    pairs = []
+    for line in (raw.strip() for raw in lines):
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user or not password:
+            raise BadInput("--auth must be USER:PASS or @FILE with USER:PASS lines")
+        pairs.append((user, password))
+    if not pairs:
+        raise BadInput(f"no USER:PASS line in {auth[1:]}")
+    return pairs
+
+
+def _progress(message: str) -> None:
+    print(f"[rag] {message}", file=sys.stderr, flush=True)
+
+
+# System fonts: the stock themes fetch web fonts, and this app makes no outside requests.
+THEME = gr.themes.Soft(
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, **kwargs):
+    """Start the server with this app's queue limits, theme, CSS and script."""
+    # A 2-core machine: an extractive answer is ~20-50 ms of CPU (mostly the query embedding) and ~85 ms
+    # end to end through gradio_client. Measured with 16 concurrent sessions, limits 2-8 give the same
+    # ~13 answers/s and 1 doubles p95, so 4 keeps both cores busy without thrashing torch's threads;
+    # up to 64 more requests wait in line instead of being refused.
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=False, share=False,
+                       ssr_mode=False, show_error=False, run_history=False, footer_links=["api"], theme=THEME,
+                       css=CSS, head=HEAD, **kwargs)
+
+
+def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> int:
+    """`rag serve`: build or update the index (progress on stderr), then run the app until Ctrl-C."""
+    from rag import build_assistant
+
+    credentials = parse_auth(auth)
+    if host not in ("127.0.0.1", "localhost", "::1") and not credentials:
+        print(f"warning: serving on {host} without --auth: anyone who can reach this machine can use the app",
+              file=sys.stderr)
+    assistant = build_assistant(settings)
+    report = assistant.index(progress=_progress)
+    for warning in report.warnings:
+        print(f"warning: skipped {warning}", file=sys.stderr)
+    _progress(report.summary())
+    demo = build_demo(assistant)
+    _progress(f"serving on http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port} (Ctrl-C to stop)")
+    try:
+        launch(demo, host, port, credentials)
+    except OSError as exc:
+        print(f"error: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,258 @@
+"""Pure HTML rendering for the web app: questions, answers, sources, errors and the page header.
+
+Every string that comes from an article, a question or an error goes through `text_html`, which
+escapes HTML and neutralises Markdown/LaTeX characters, so none of it can become markup or run.
+Input is the `rag ask --json` dictionary (`Answer.to_json()`). No Gradio, no I/O, no scoring.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import PurePath
+
+MARKER = re.compile(r"\[(\d+)\]")
+# Characters the Chatbot's Markdown/KaTeX pass would act on; as entities they stay plain text.
+# Decimal entities only: the Chatbot shows hex ones (html.escape's &#x27;) verbatim.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~$|#'\""})
+QUESTION_PREVIEW = 300  # characters of a question shown in its bubble; longer ones are cut
+
+
+def text_html(text: str, breaks: bool = True) -> str:
+    """Text as inert HTML: text_html("<b>*hi*</b>") -> "&lt;b&gt;&#42;hi&#42;&lt;/b&gt;" """
+    out = html.escape(text, quote=False).translate(_MARKDOWN)
+    return out.replace("\r\n", "\n").replace("\n", "<br>") if breaks else out
+
+
+def source_id(turn: int, n: int) -> str:
+    """The element id of citation n of answer number `turn`: source_id(2, 1) -> "src-2-1" """
+    return f"src-{turn}-{n}"
+
+
+def cite_link(turn: int, n: int) -> str:
+    """A clickable [n] that jumps to its source (a plain #anchor, so it works without script)."""
+    return (f'<a class="rag-cite" href="#{source_id(turn, n)}" title="Show source {n}">'
+            f"&#91;{n}&#93;</a>")
+
+
+def inline_html(text: str, turn: int, cited: set[int] | None = None) -> str:
+    """Escaped text whose [n] markers become links (only for numbers in `cited`, when given):
+    inline_html("Yes [1].", 0) -> 'Yes <a class="rag-cite" href="#src-0-1" ...>&#91;1&#93;</a>.'"""
+    out, pos = [], 0
+    for m in MARKER.finditer(text):
+        n = int(m.group(1))
+        out.append(text_html(text[pos:m.start()]))
+        out.append(cite_link(turn, n) if cited is None or n in cited else text_html(m.group(0)))
+        pos = m.end()
+    out.append(text_html(text[pos:]))
+    return "".join(out)
+
+
+def _with_markers(verdict: dict) -> str:
+    return verdict["sentence"] + "".join(f" [{n}]" for n in verdict["markers"])
+
+
+def answer_sentences(answer: dict) -> list[tuple[str, dict | None]]:
+    """The answer as (sentence with markers, verdict) pairs, rebuilt from the verdicts when they
+    account for the text exactly (including sentences the library dropped as unsupported);
+    otherwise the whole text with no verdict."""
+    verdicts = answer.get("verdicts") or []
+    text = answer.get("answer", "")
+    supported = [v for v in verdicts if v["supported"]]
+    for shown in (verdicts, supported):
+        if shown and " ".join(map(_with_markers, shown)) == text:
+            return [(_with_markers(v), v) for v in verdicts]
+    return [(text, None)]
+
+
+def citation_verdicts(answer: dict) -> dict[int, list[dict]]:
+    """For each citation number, the verdicts of the answer sentences that cite it."""
+    out: dict[int, list[dict]] = {}
+    for v in answer.get("verdicts") or []:
+        for n in v["markers"]:
+            out.setdefault(n, []).append(v)
+    return out
+
+
+def source_name(citation: dict) -> str:
+    """Where a quote comes from: the outlet, else the file name."""
+    return citation.get("outlet") or PurePath(citation.get("source") or "").name or citation["doc_id"]
+
+
+def plain_answer(answer: dict) -> str:
+    """The answer and its sources as plain text, for the copy button."""
+    lines = [answer.get("answer", "")]
+    if answer.get("citations"):
+        lines.append("")
+        lines += [f"[{c['n']}] {c['title']} ({source_name(c)}): “{c['quote']}”" for c in answer["citations"]]
+    return "\n".join(lines)
+
+
+def copy_button(text: str) -> str:
+    """A Copy button; its text rides along in a hidden element because the Chatbot's sanitizer strips
+    data-* attributes, and one <span> per line because raw newlines would end the HTML block."""
+    lines = "".join(f"<span>{text_html(line, breaks=False)}</span>" for line in text.split("\n"))
+    return (f'<button class="rag-copy" type="button" title="Copy the answer and its sources">Copy</button>'
+            f'<span class="rag-copy-text">{lines}</span>')
+
+
+def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int]) -> str:
+    body = inline_html(sentence, turn, cited)
+    if verdict is None or verdict["supported"]:
+        return f'<span class="rag-s">{body}</span>'
+    why = "no citation" if verdict["reason"] == "no citation" else f"not in the cited source · {verdict['score']:.2f}"
+    return (f'<span class="rag-s rag-unsupported" title="Unsupported: {why}"><span class="rag-flag">⚠</span> '
+            f'{body} <span class="rag-why">({why})</span></span>')
+
+
+def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str:
+    """One assistant message: an answer with linked markers and flagged sentences, or an abstention.
+    Unsupported sentences are marked, or (when hidden by the setting) counted in a visible note."""
+    if answer.get("abstained"):
+        return ('<div class="rag-msg rag-abstain"><div class="rag-badge">Not in the articles</div>'
+                f'<p class="rag-text">{text_html(answer.get("answer", ""))}</p></div>')
+    cited = {c["n"] for c in answer.get("citations") or []}
+    sentences = answer_sentences(answer)
+    shown = [(s, v) for s, v in sentences if show_unsupported or v is None or v["supported"]]
+    hidden = len(sentences) - len(shown)
+    # When the verdicts could not be mapped onto the text, list the flagged sentences under it.
+    unmapped = [v for v in answer.get("verdicts") or [] if not v["supported"]] if sentences[0][1] is None else []
+    out = ['<div class="rag-msg rag-answer">']
+    if answer.get("notice"):
+        out.append(f'<div class="rag-notice">{text_html(answer["notice"])}</div>')
+    if not answer.get("supported", True):
+        out.append('<div class="rag-warn">⚠ Citation check failed: part of this answer is not supported '
+                   "by the sources it cites.</div>")
+    out.append(f'<p class="rag-text">{" ".join(sentence_html(s, v, turn, cited) for s, v in shown)}</p>')
+    if unmapped and show_unsupported:
+        out.append('<ul class="rag-flagged">' + "".join(
+            f'<li>⚠ Unsupported: {text_html(v["sentence"])}</li>' for v in unmapped) + "</ul>")
+    hidden += 0 if show_unsupported else len(unmapped)
+    if hidden:
+        plural = hidden > 1
+        out.append(f'<p class="rag-hidden-note">⚠ {hidden} unsupported sentence{"s" * plural} hidden (turn on '
+                   f'“Show unsupported sentences” in Settings to see {"them" if plural else "it"})</p>')
+    out.append(f'<div class="rag-actions">{copy_button(plain_answer(answer))}</div></div>')
+    return "".join(out)
+
+
+def render_partial(text: str) -> str:
+    """A streaming answer so far (markers stay plain until the citations are checked)."""
+    body = text_html(text) if text else "Searching the articles…"
+    return f'<div class="rag-msg rag-pending"><p class="rag-text">{body}<span class="rag-cursor">▍</span></p></div>'
+
+
+def render_error(message: str) -> str:
+    return (f'<div class="rag-msg rag-error"><div class="rag-badge">Couldn’t answer</div>'
+            f'<p class="rag-text">{text_html(message)}</p></div>')
+
+
+def render_question(question: str) -> str:
+    """A user bubble; an empty question is shown as such and a very long one is cut."""
+    if not question.strip():
+        return '<div class="rag-q rag-empty">(empty question)</div>'
+    shown = text_html(question[:QUESTION_PREVIEW])
+    if len(question) > QUESTION_PREVIEW:
+        shown += f' <span class="rag-cut">… ({len(question):,} characters)</span>'
+    return f'<div class="rag-q">{shown}</div>'
+
+
+def chat_messages(turns: list[dict], show_unsupported: bool = True) -> list[dict]:
+    """Chatbot messages for the conversation; each turn is {question, answer|None, error|None, partial|None}."""
+    messages = []
+    for i, turn in enumerate(turns):
+        messages.append({"role": "user", "content": render_question(turn["question"])})
+        if turn.get("error"):
+            content = render_error(turn["error"])
+        elif turn.get("answer"):
+            content = render_answer(turn["answer"], i, show_unsupported)
+        else:
+            content = render_partial(turn.get("partial") or "")
+        messages.append({"role": "assistant", "content": content})
+    return messages
+
+
+def highlight_context(context: str, context_start: int, quote: str) -> str:
+    """The context with the quote in <mark>: highlight_context("a b c", 2, "b") -> "a <mark>b</mark> c" """
+    start = context_start if context[context_start:context_start + len(quote)] == quote else context.find(quote)
+    if not quote or start < 0:
+        return f"<mark>{text_html(quote, breaks=False)}</mark>"
+    end = start + len(quote)
+    return (text_html(context[:start], breaks=False) + f"<mark>{text_html(quote, breaks=False)}</mark>"
+            + text_html(context[end:], breaks=False))
+
+
+def verdict_html(verdicts: list[dict]) -> str:
+    """The source's check result: its best support score, and any sentence it fails to support."""
+    if not verdicts:
+        return '<span class="rag-verdict">not checked</span>'
+    best = max(verdicts, key=lambda v: v["score"])
+    if best["supported"]:
+        return f'<span class="rag-verdict ok">✓ supported · {best["score"]:.2f}</span>'
+    return f'<span class="rag-verdict bad">⚠ unsupported · {best["score"]:.2f}</span>'
+
+
+def render_source(citation: dict, turn: int, verdicts: list[dict]) -> str:
+    c = citation
+    file_name = PurePath(c.get("source") or "").name or c["doc_id"]
+    context = highlight_context(c.get("context") or c["quote"], c.get("context_start", 0), c["quote"])
+    failed = [v for v in verdicts if not v["supported"]] if any(v["supported"] for v in verdicts) else []
+    flags = "".join(f'<div class="rag-src-flag">⚠ Does not support: “{text_html(v["sentence"])}” '
+                    f'(score {v["score"]:.2f})</div>' for v in failed)
+    return (f'<details class="rag-src" id="{source_id(turn, c["n"])}" open><summary>'
+            f'<span class="rag-src-n">{c["n"]}</span><span class="rag-src-head">'
+            f'<span class="rag-src-title">{text_html(c["title"])}</span>'
+            f'<span class="rag-src-outlet">{text_html(source_name(c))}</span></span>{verdict_html(verdicts)}</summary>'
+            f'<blockquote class="rag-ctx">{context}</blockquote>{flags}'
+            f'<div class="rag-src-meta">{text_html(file_name)} · characters {c["start"]:,}–{c["end"]:,}</div>'
+            "</details>")
+
+
+def render_sources(turns: list[dict], selected: int | None) -> str:
+    """The sources panel for answer number `selected`: only its cited sources, numbered as in the answer."""
+    if selected is None or not 0 <= selected < len(turns):
+        return ('<div class="rag-sources rag-sources-empty"><p>Sources appear here. Every answer quotes the '
+                "articles; click a <b>[n]</b> marker to see the quote in its paragraph.</p></div>")
+    turn = turns[selected]
+    question = turn["question"]
+    short = question[:120] + ("…" if len(question) > 120 else "")
+    head = f'<div class="rag-sources-head">Cited in the answer to “{text_html(short)}”</div>'
+    answer = turn.get("answer")
+    if not answer:
+        note = "No sources: this question was not answered." if turn.get("error") else "Searching…"
+        return f'<div class="rag-sources" data-turn="{selected}">{head}<p class="rag-sources-note">{note}</p></div>'
+    if answer.get("abstained") or not answer.get("citations"):
+        return (f'<div class="rag-sources" data-turn="{selected}">{head}<p class="rag-sources-note">'
+                "No sources: nothing in the indexed articles answers this question.</p></div>")
+    verdicts = citation_verdicts(answer)
+    items = "".join(render_source(c, selected, verdicts.get(c["n"], []))
+                    for c in sorted(answer["citations"], key=lambda c: c["n"]))
+    return f'<div class="rag-sources" data-turn="{selected}">{head}{items}</div>'
+
+
+def render_header(status: dict) -> str:
+    """Title and a one-line description of the corpus: "5 articles indexed"."""
+    n = status.get("documents", 0)
+    corpus = PurePath(str(status.get("corpus_dir") or "")).name or "the corpus"
+    return ('<header class="rag-header"><h1>Ask the news archive</h1>'
+            f'<p><b>{n:,} article{"s" * (n != 1)} indexed</b> from <code>{text_html(corpus)}</code>. '
+            "Answers quote the articles, and every quote links to its source.</p></header>")
+
+
+def example_questions(titles: list[str], limit: int = 3) -> list[str]:
+    """Questions about the names that recur across article titles, else about the first titles:
+    example_questions(["Xi Jinping writes to Kim", "Xi Jinping visits"]) -> ["What did Xi Jinping say?"]"""
+    def norm(text: str) -> str:
+        return " ".join(re.findall(r"[a-z]+", text.lower()))
+    names = dict.fromkeys(m.group(0) for t in titles
+                          for m in re.finditer(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?: [A-Z][a-z]+(?:-[a-z]+)?)+\b", t))
+    counts = {name: sum(f" {norm(name)} " in f" {norm(t)} " for t in titles) for name in names}
+    ranked = sorted((n for n in names if counts[n] > 1), key=lambda n: (-counts[n], len(n)))
+    chosen: list[str] = []
+    for name in ranked:
+        if not any(norm(c) in norm(name) or norm(name) in norm(c) for c in chosen):
+            chosen.append(name)
+    templates = ["What did {} say?", "What do the articles say about {}?", "Who is {}?"]
+    out = [templates[i % len(templates)].format(name) for i, name in enumerate(chosen)]
+    out += [f"What do the articles say about “{t.rstrip('…. ')}”?" for t in titles if t.strip()]
+    return out[:limit] or ["What are the articles about?"]
