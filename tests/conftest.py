@@ -52,6 +52,16 @@ def corpus_copy(tmp_path):
     return target
 
 
+def seed_subset(target: Path, *names: str, extra: dict[str, str] | None = None) -> Path:
+    """A corpus folder at `target` holding the named seed articles (and any extra files' texts)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(SEEDS / name, target / name)
+    for name, text in (extra or {}).items():
+        (target / name).write_text(text, encoding="utf-8")
+    return target
+
+
 @pytest.fixture
 def free_port():
     with socket.socket() as s:

@@ -1,0 +1,360 @@
+"""`rag bench`: indexing throughput, warm query latency, peak RSS and index size on synthetic corpora
+of N chunks, for our pipeline and the stock LlamaIndex one.
+
+Every phase (index, serve, stock) runs in a fresh `python -m rag.bench --worker ...` process, so each
+peak RSS belongs to that phase alone. Corpora come from `rag.synth`; the stock pipeline from `rag.baseline`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rag.errors import BadInput, RagError
+from rag.metrics import percentile
+
+N_QUESTIONS = 50
+RAW_SAMPLE = 2000  # chunks embedded directly with sentence-transformers for the raw throughput
+TARGETS = {"query_p50_ms": 100, "query_p95_ms": 250, "serve_rss_mb": 2048, "index_vs_raw": 0.8}
+
+
+def parse_sizes(text: str) -> list[int]:
+    """parse_sizes("1000, 5k") -> [1000, 5000]"""
+    try:
+        sizes = [int(float(s.strip().lower().replace("k", "e3"))) for s in str(text).split(",") if s.strip()]
+    except ValueError as exc:
+        raise BadInput(f"--sizes takes comma-separated numbers, e.g. 1000,5000: {exc}") from exc
+    if not sizes or any(n < 10 for n in sizes):
+        raise BadInput("--sizes must list corpus sizes of at least 10 chunks")
+    return sizes
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20
+
+
+def latency_stats(values: list[float], prefix: str) -> dict:
+    return {f"{prefix}_p50_ms": round(percentile(values, 50), 1), f"{prefix}_p95_ms": round(percentile(values, 95), 1),
+            f"{prefix}_mean_ms": round(sum(values) / len(values), 1)}
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds up the seconds spent embedding (to split the stock build time)."""
+
+    def __init__(self, inner):
+        self.inner, self.seconds, self.name = inner, 0.0, inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts, progress: bool = False):
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed(texts, progress)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
+# -- workers (each in its own process) -------------------------------------------------------------
+def _settings(corpus: str, index: str):
+    from rag.config import load_settings
+
+    return load_settings(corpus_dir=corpus, index_dir=index)
+
+
+def worker_index(corpus: str, index: str, job: dict) -> dict:
+    """Build the index from scratch, then embed the same chunks with sentence-transformers directly."""
+    from rag import build_assistant
+    from rag.chunk import chunk_article
+    from rag.config import DEFAULT_EMBEDDER
+    from rag.corpus import load_corpus
+    from rag.embed import packaged_minilm
+
+    settings = _settings(corpus, index)
+    assistant = build_assistant(settings)
+    assistant.embedder.embed(["warm up"])  # model loading is not indexing work
+    report = assistant.index(rebuild=True)
+    out = {"chunks": report.chunks, "embed_s": report.timings_ms["embed"] / 1000,
+           "store_s": report.timings_ms["store"] / 1000, "index_s": report.timings_ms["total"] / 1000,
+           "index_rss_mb": round(peak_rss_mb(), 1)}
+    articles, _ = load_corpus(corpus)
+    texts = [c.text for a in articles for c in chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)]
+    texts = random.Random(0).sample(texts, min(job["raw_sample"], len(texts)))
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    source = str(packaged_minilm(settings.models_path)) if settings.embedder == DEFAULT_EMBEDDER else settings.embedder
+    model = SentenceTransformer(source, device="cpu")
+    torch.set_num_threads(os.cpu_count() or 1)
+    model.encode(texts[:64], batch_size=settings.embed_batch_size)
+    t0 = time.perf_counter()
+    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    out.update(raw_chunks=len(texts), raw_s=time.perf_counter() - t0)
+    return out
+
+
+def worker_serve(corpus: str, index: str, job: dict) -> dict:
+    """A fresh process answering questions from the built index: cold start, warm latency, RSS."""
+    from rag import build_assistant
+    from rag.metrics import hit_at_k, is_correct
+
+    t0 = time.perf_counter()
+    assistant = build_assistant(_settings(corpus, index))
+    assistant.ask("What did the envoy tell reporters about the talks?")
+    cold = time.perf_counter() - t0
+    latencies, hits, correct = [], [], []
+    for q in job["questions"]:
+        t1 = time.perf_counter()
+        answer = assistant.ask(q["question"])
+        latencies.append((time.perf_counter() - t1) * 1000)
+        hits.append(hit_at_k(answer.retrieved, q["doc_ids"], 5))
+        correct.append(is_correct(answer.text, answer.abstained, answers_any=q["answers_any"]))
+    return {"cold_start_s": round(cold, 2), **latency_stats(latencies, "query"), "hit@5": sum(hits) / len(hits),
+            "accuracy": sum(correct) / len(correct), "serve_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def worker_stock(corpus: str, index: str, job: dict) -> dict:
+    """The stock LlamaIndex pipeline over the same files: in-memory build, then the same questions."""
+    from rag.baseline import StockPipeline
+    from rag.embed import build_embedder
+    from rag.metrics import hit_at_k, is_correct
+
+    settings = _settings(corpus, index)
+    embedder = TimedEmbedder(build_embedder(settings))
+    embedder.embed(["warm up"])
+    embedder.seconds = 0.0
+    pipeline = StockPipeline(settings, embedder)
+    t0 = time.perf_counter()
+    documents = pipeline.load_documents()
+    t1 = time.perf_counter()
+    nodes = pipeline.build(documents)
+    build, embed_s = time.perf_counter() - t1, embedder.seconds
+    pipeline.ask("What did the envoy tell reporters about the talks?")
+    full, retrieval, hits, correct = [], [], [], []
+    for q in job["questions"]:
+        t2 = time.perf_counter()
+        pipeline.retrieve(q["question"])
+        t3 = time.perf_counter()
+        answer = pipeline.ask(q["question"])
+        full.append((time.perf_counter() - t3) * 1000)
+        retrieval.append((t3 - t2) * 1000)
+        hits.append(hit_at_k(answer.retrieved, q["doc_ids"], 5))
+        correct.append(is_correct(answer.text, answer.abstained, answers_any=q["answers_any"]))
+    rss = peak_rss_mb()
+    with tempfile.TemporaryDirectory(dir=Path(index).parent) as tmp:
+        pipeline.index.storage_context.persist(persist_dir=tmp)
+        disk = dir_size_mb(Path(tmp))
+    return {"chunks": nodes, "read_s": t1 - t0, "embed_s": embed_s, "store_s": build - embed_s,
+            "index_s": (t1 - t0) + build, **latency_stats(full, "query"),
+            **latency_stats(retrieval, "retrieve"), "hit@5": sum(hits) / len(hits),
+            "accuracy": sum(correct) / len(correct), "rss_mb": round(rss, 1), "persisted_mb": round(disk, 2)}
+
+
+WORKERS = {"index": worker_index, "serve": worker_serve, "stock": worker_stock}
+
+
+def worker_main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m rag.bench")
+    p.add_argument("--worker", choices=sorted(WORKERS), required=True)
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--index", required=True)
+    p.add_argument("--job", required=True, help="JSON: {questions, raw_sample}")
+    p.add_argument("--result", required=True)
+    args = p.parse_args(argv)
+    job = json.loads(Path(args.job).read_text(encoding="utf-8"))
+    result = WORKERS[args.worker](args.corpus, args.index, job)
+    Path(args.result).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+def run_worker(phase: str, corpus: Path, index: Path, job: Path, work: Path) -> dict:
+    result = work / f"{phase}.json"
+    result.unlink(missing_ok=True)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run([sys.executable, "-m", "rag.bench", "--worker", phase, "--corpus", str(corpus),
+                           "--index", str(index), "--job", str(job), "--result", str(result)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0 or not result.exists():
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise RagError(f"bench worker {phase!r} failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+# -- the command ---------------------------------------------------------------------------------
+def size_row(n: int, ours: dict, serve: dict, stock: dict | None, disk_mb: float) -> dict:
+    """One size's figures, with throughputs in chunks/s and ours/stock ratios."""
+    chunks = ours["chunks"]
+    row = {"size": n, "chunks": chunks,
+           "index_chunks_per_s": round(chunks / ours["index_s"], 1),
+           "embed_chunks_per_s": round(chunks / ours["embed_s"], 1),
+           "store_chunks_per_s": round(chunks / max(ours["store_s"], 1e-9), 1),
+           "embed_s": round(ours["embed_s"], 1), "store_s": round(ours["store_s"], 1),
+           "other_s": round(ours["index_s"] - ours["embed_s"] - ours["store_s"], 1), "index_s": round(ours["index_s"], 1),
+           "raw_embed_chunks_per_s": round(ours["raw_chunks"] / ours["raw_s"], 1), "raw_sample": ours["raw_chunks"],
+           "index_rss_mb": ours["index_rss_mb"], "index_disk_mb": round(disk_mb, 1), **serve}
+    row["index_vs_raw"] = round(row["index_chunks_per_s"] / row["raw_embed_chunks_per_s"], 3)
+    if stock:
+        row["stock"] = {**{k: round(v, 2) if isinstance(v, float) else v for k, v in stock.items()},
+                        "index_chunks_per_s": round(stock["chunks"] / stock["index_s"], 1)}
+        row["ratios"] = {
+            "query_p50_stock_over_ours": round(stock["query_p50_ms"] / serve["query_p50_ms"], 2),
+            "query_p95_stock_over_ours": round(stock["query_p95_ms"] / serve["query_p95_ms"], 2),
+            "retrieve_p50_stock_over_ours_query": round(stock["retrieve_p50_ms"] / serve["query_p50_ms"], 2),
+            "index_throughput_ours_over_stock": round(row["index_chunks_per_s"] / row["stock"]["index_chunks_per_s"], 2),
+            "rss_ours_serve_over_stock": round(serve["serve_rss_mb"] / stock["rss_mb"], 2)}
+    return row
+
+
+def bench_table(result: dict) -> str:
+    """The markdown tables of a bench run."""
+    rows = sorted(result["sizes"], key=lambda r: r["size"])
+    lines = ["| chunks | index chunks/s (embed / store) | raw embed chunks/s | index ÷ raw | query p50 / p95 ms "
+             "| serve peak RSS MB | index peak RSS MB | index on disk MB | hit@5 | commit, 1-min load before → after |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        load = f"{r['load_avg_before'][0]} → {r['load_avg_after'][0]}" if "load_avg_before" in r else "?"
+        cells = [f"{r['chunks']:,}", f"{r['index_chunks_per_s']} ({r['embed_chunks_per_s']} / {r['store_chunks_per_s']})",
+                 f"{r['raw_embed_chunks_per_s']}", f"{r['index_vs_raw']:.2f}", f"{r['query_p50_ms']} / {r['query_p95_ms']}",
+                 f"{r['serve_rss_mb']:.0f}", f"{r['index_rss_mb']:.0f}", f"{r['index_disk_mb']}", f"{r['hit@5']:.2f}",
+                 f"{r.get('commit', '?')}, {load}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    stock_rows = [r for r in rows if "stock" in r]
+    if stock_rows:
+        lines += ["", "| chunks | stock index chunks/s | stock answer p50 / p95 ms | stock retrieve-only p50 / p95 ms "
+                  "| stock peak RSS MB | stock persisted MB | stock hit@5 | stock ÷ ours answer p50 "
+                  "| ours ÷ stock index speed |", "|---|---|---|---|---|---|---|---|---|"]
+        for r in stock_rows:
+            s, q = r["stock"], r["ratios"]
+            cells = [f"{r['chunks']:,}", f"{s['index_chunks_per_s']}", f"{s['query_p50_ms']} / {s['query_p95_ms']}",
+                     f"{s['retrieve_p50_ms']} / {s['retrieve_p95_ms']}", f"{s['rss_mb']:.0f}", f"{s['persisted_mb']}",
+                     f"{s['hit@5']:.2f}", f"{q['query_p50_stock_over_ours']}×", f"{q['index_throughput_ours_over_stock']}×"]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot_bench(path: Path, result: dict) -> None:
+    """Log-log query latency against corpus size, with the 20k targets drawn in."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(result["sizes"], key=lambda r: r["chunks"])
+    x = [r["chunks"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    ax.plot(x, [r["query_p50_ms"] for r in rows], "o-", label="ours p50 (answer)")
+    ax.plot(x, [r["query_p95_ms"] for r in rows], "o--", label="ours p95 (answer)")
+    stock = [r for r in rows if "stock" in r]
+    if stock:
+        xs = [r["chunks"] for r in stock]
+        ax.plot(xs, [r["stock"]["query_p50_ms"] for r in stock], "s-", label="stock p50 (answer)")
+        ax.plot(xs, [r["stock"]["query_p95_ms"] for r in stock], "s--", label="stock p95 (answer)")
+        ax.plot(xs, [r["stock"]["retrieve_p50_ms"] for r in stock], "^:", label="stock p50 (retrieve only)")
+    ax.axhline(TARGETS["query_p50_ms"], color="grey", lw=0.8, ls="-.", label="target p50 100 ms")
+    ax.axhline(TARGETS["query_p95_ms"], color="grey", lw=0.8, ls=":", label="target p95 250 ms")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+    ax.set_xticks(x)
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
+    ax.set_xlabel("corpus size (chunks)")
+    ax.set_ylabel("warm query latency (ms)")
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_outputs(out: Path, result: dict) -> None:
+    (out / "bench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    head = (f"# Benchmark\n\n- commit `{result['commit']}`, {result['machine']['cpus']} CPUs, "
+            f"{result['machine']['ram_gb']} GB RAM\n- each size: {result['questions_per_size']} warm questions; raw "
+            f"embedding on up to {result['raw_sample']} of the same chunks\n\n")
+    (out / "bench.md").write_text(head + bench_table(result) + "\n", encoding="utf-8")
+    plot_bench(out / "bench.png", result)
+
+
+def bench(sizes: list[int], out: Path, baseline: bool = True, seeds_dir: str = "seeds", say=lambda _msg: None,
+          keep: bool = False, n_questions: int = N_QUESTIONS, raw_sample: int = RAW_SAMPLE) -> dict:
+    """Measure every size; rows of other sizes already in out/bench.json are kept (each says when it ran)."""
+    import psutil
+
+    from rag.evaluate import git_state
+    from rag.synth import write_corpus
+
+    if not Path(seeds_dir).is_dir():
+        raise BadInput(f"the seed corpus {seeds_dir} is missing; run rag bench from the project folder")
+    out.mkdir(parents=True, exist_ok=True)
+    previous = out / "bench.json"
+    try:
+        old = json.loads(previous.read_text(encoding="utf-8"))["sizes"] if previous.exists() else []
+    except (OSError, ValueError, KeyError):
+        old = []
+    state = git_state(Path(__file__).parent.parent)
+    result = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), **state, "targets": TARGETS,
+              "questions_per_size": n_questions, "raw_sample": raw_sample,
+              "machine": {"cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+              "sizes": [r for r in old if r["size"] not in sizes]}
+    work = out / "work"
+    for n in sizes:
+        corpus, index = work / f"corpus-{n}", work / f"index-{n}"
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(index, ignore_errors=True)
+        say(f"size {n}: writing the synthetic corpus")
+        questions = write_corpus(corpus, n, seeds_dir)
+        job = work / f"job-{n}.json"
+        job.write_text(json.dumps({"questions": random.Random(1).sample(questions, min(n_questions, n)),
+                                   "raw_sample": raw_sample}), encoding="utf-8")
+        load = [round(x, 2) for x in os.getloadavg()]
+        say(f"size {n}: indexing (ours)")
+        ours = run_worker("index", corpus, index, job, work)
+        say(f"size {n}: querying (ours)")
+        serve = run_worker("serve", corpus, index, job, work)
+        disk = dir_size_mb(index)
+        stock = None
+        if baseline:
+            say(f"size {n}: stock LlamaIndex pipeline")
+            stock = run_worker("stock", corpus, index, job, work)
+        row = size_row(n, ours, serve, stock, disk)
+        row.update(measured=time.strftime("%Y-%m-%dT%H:%M:%S"), commit=state["commit"],
+                   load_avg_before=load, load_avg_after=[round(x, 2) for x in os.getloadavg()])
+        result["sizes"] = sorted([r for r in result["sizes"] if r["size"] != n] + [row], key=lambda r: r["size"])
+        write_outputs(out, result)
+        if not keep:
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.rmtree(index, ignore_errors=True)
+    return result
+
+
+def run_bench_cli(args) -> int:
+    sizes = parse_sizes(args.sizes)
+
+    def say(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+    result = bench(sizes, Path(args.out), baseline=not args.no_baseline, say=say)
+    print(bench_table(result))
+    print(f"\nwrote {Path(args.out) / 'bench.md'}, bench.json and bench.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1:]))

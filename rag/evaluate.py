@@ -1,0 +1,359 @@
+"""`rag eval`: score the assistant (and optionally the stock LlamaIndex pipeline) on a labelled set.
+
+Reads a JSONL question set (or a LlamaIndex LabelledRagDataset JSON), asks every question through
+`Assistant.ask`, scores the rows with `rag.metrics`, and writes results.jsonl, report.json,
+report.md and report.png. Scoring rules live in `rag.metrics`; the stock pipeline in `rag.baseline`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rag.cite import support_score
+from rag.config import Settings
+from rag.errors import BadInput, RagError
+from rag.metrics import TYPES, citation_scores, is_correct, normalize_answer, span_is_valid, summarize
+
+DEFAULT_DATASET = Path(__file__).parent / "data" / "seeds_eval.jsonl"
+ROW_KEYS = ("id", "question", "answer", "abstained", "supported", "citations", "retrieved", "latency_ms", "mode",
+            "notice")
+SECRET_SETTINGS = ("llm_api_key",)  # never written to a report
+CITATION_KEYS = ("n", "doc_id", "title", "quote", "start", "end")
+MARGIN_KEYS = ("accuracy", "abstention_recall", "cited_supporting_doc_rate", "cited_doc_precision",
+               "false_abstain_rate", "citation_recall", "citation_precision", "span_validity", "hit@1", "mrr")
+
+
+# -- datasets ------------------------------------------------------------------------------------
+def load_questions(path: str | Path) -> list[dict]:
+    """Questions from a JSONL set, or from a LabelledRagDataset JSON ({"examples": [{"query", ...}]})."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read the dataset {path}: {exc.strerror or exc}") from exc
+    stripped = text.lstrip()
+    if stripped.startswith("{") and '"examples"' in stripped[:2000]:
+        try:
+            return labelled_rag_questions(json.loads(text))
+        except ValueError:
+            pass  # not one JSON document: read it as JSONL
+    questions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(check_question(json.loads(line)))
+        except (ValueError, TypeError) as exc:
+            raise BadInput(f"{path} line {number}: {exc}") from exc
+    if not questions:
+        raise BadInput(f"the dataset {path} holds no questions")
+    return questions
+
+
+def check_question(q: dict) -> dict:
+    """A question row with its optional fields filled in; ValueError names what is wrong."""
+    if not isinstance(q, dict) or not isinstance(q.get("question"), str) or "id" not in q:
+        raise ValueError("each line needs an object with 'id' and 'question'")
+    if q.get("type", "factoid") not in TYPES:
+        raise ValueError(f"type {q.get('type')!r} is not one of {', '.join(TYPES)}")
+    return {"type": "factoid", "answers_any": [], "answers_all": [], "doc_ids": [], "history": [], **q,
+            "id": str(q["id"])}
+
+
+def labelled_rag_questions(data: dict) -> list[dict]:
+    """LabelledRagDataset examples as questions scored by overlap with their reference contexts."""
+    examples = data.get("examples")
+    if not isinstance(examples, list) or not examples:
+        raise BadInput("the LabelledRagDataset JSON holds no examples")
+    out = []
+    for i, ex in enumerate(examples, start=1):
+        if not isinstance(ex, dict) or not isinstance(ex.get("query"), str):
+            raise BadInput(f"LabelledRagDataset example {i} has no query")
+        out.append({"id": f"lrd{i:03d}", "question": ex["query"], "type": "labelled", "answers_any": [],
+                    "answers_all": [], "doc_ids": [], "history": [],
+                    "reference_contexts": [c for c in ex.get("reference_contexts") or [] if isinstance(c, str)],
+                    "reference_answer": ex.get("reference_answer") or ""})
+    return out
+
+
+def attach_reference_docs(questions: list[dict], articles: dict[str, str], threshold: float = 0.8) -> None:
+    """Give LabelledRagDataset questions the doc_ids whose text contains their reference contexts."""
+    for q in questions:
+        docs = []
+        for context in q.get("reference_contexts", []):
+            scored = sorted(((support_score(context, text), d) for d, text in articles.items()), reverse=True)
+            if scored and scored[0][0] >= threshold:
+                docs.append(scored[0][1])
+        q["doc_ids"] = list(dict.fromkeys(docs))
+
+
+# -- rows and scoring ----------------------------------------------------------------------------
+def answer_row(question: dict, answer: dict, latency_ms: float) -> dict:
+    """The stable results.jsonl row of one answer (`Answer.to_json()` shape in, row shape out)."""
+    return {"id": question["id"], "question": question["question"], "answer": answer["answer"],
+            "abstained": bool(answer["abstained"]), "supported": bool(answer["supported"]),
+            "citations": [{k: c[k] for k in CITATION_KEYS} for c in answer["citations"]],
+            "retrieved": list(answer["retrieved"]), "latency_ms": round(latency_ms, 1),
+            "mode": answer.get("mode", ""), "notice": answer.get("notice", "")}
+
+
+def public_settings(settings: Settings) -> dict:
+    """The settings a report may show: everything but secrets."""
+    return {k: v for k, v in dataclasses.asdict(settings).items() if k not in SECRET_SETTINGS}
+
+
+def score_row(row: dict, question: dict, originals: dict[str, str], threshold: float) -> dict:
+    """The row plus its scores: type, correct, cited_gold, span validity and ALCE citation scores."""
+    if question["type"] == "labelled":
+        overlap = support_score(normalize_answer(row["answer"]), " ".join(question["reference_contexts"]))
+        correct = not row["abstained"] and overlap >= threshold
+    else:
+        overlap = None
+        correct = is_correct(row["answer"], row["abstained"], question["answers_all"], question["answers_any"])
+    quotes = {c["n"]: c["quote"] for c in row["citations"]}
+    recall, precision, sentences, cited = (0.0, 0.0, 0, 0) if row["abstained"] else \
+        citation_scores(row["answer"], quotes, support_score, threshold)
+    gold = set(question["doc_ids"])
+    return {**row, "type": question["type"], "correct": correct, "doc_ids": question["doc_ids"],
+            "cited_gold": any(c["doc_id"] in gold for c in row["citations"]),
+            "span_valid": [span_is_valid(originals.get(c["doc_id"]), c["quote"], c["start"], c["end"])
+                           for c in row["citations"]],
+            "cite_recall": recall, "cite_precision": precision, "cite_sentences": sentences, "cite_count": cited,
+            **({"reference_overlap": round(overlap, 3)} if overlap is not None else {})}
+
+
+def run_questions(ask: Callable[[dict], dict], questions: Sequence[dict], label: str) -> list[dict]:
+    """Ask every question (after one untimed warm-up) with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    if questions:
+        try:
+            ask(questions[0])  # loads models and the index so the first latency is not a cold start
+        except RagError:
+            pass  # reported with the question itself below
+    rows = []
+    for q in tqdm(questions, desc=label, unit="q", file=sys.stderr, leave=False):
+        t0 = time.perf_counter()
+        try:
+            answer, error = ask(q), None
+        except RagError as exc:  # e.g. an LLM timeout: the question counts as failed, the run goes on
+            answer, error = {"answer": "", "abstained": False, "supported": False, "citations": [], "retrieved": []}, exc
+        rows.append(answer_row(q, answer, (time.perf_counter() - t0) * 1000))
+        if error is not None:
+            rows[-1]["error"] = f"{type(error).__name__}: {error}"
+    return rows
+
+
+def margins(ours: dict, base: dict) -> dict:
+    """ours - baseline for the headline metrics (None where either side is undefined)."""
+    return {k: (None if ours.get(k) is None or base.get(k) is None else round(ours[k] - base[k], 4))
+            for k in MARGIN_KEYS}
+
+
+def git_state(root: Path) -> dict:
+    """The commit and the tracked files modified since, so a figure can be traced to its code."""
+    def run(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": run("rev-parse", "--short", "HEAD").strip(), "modified": sorted(
+        line[3:] for line in run("status", "--porcelain", "--untracked-files=no").splitlines() if len(line) > 3)}
+
+
+# -- reports -------------------------------------------------------------------------------------
+LABELS = (("accuracy", "Answer accuracy"), ("answerable_accuracy", "Accuracy on answerable"),
+          ("abstention_recall", "Abstention recall (unanswerable)"),
+          ("false_abstain_rate", "False-abstain rate (answerable; lower is better)"), ("hit@1", "Doc hit@1"),
+          ("hit@3", "Doc hit@3"),
+          ("hit@5", "Doc hit@5"), ("mrr", "Doc MRR"), ("cited_supporting_doc_rate", "Cites a supporting doc"),
+          ("cited_doc_precision", "Citations on a supporting doc"),
+          ("span_validity", "Citation span validity"), ("citation_recall", "Citation recall (ALCE)"),
+          ("citation_precision", "Citation precision (ALCE)"), ("latency_p50_ms", "Latency p50 (ms)"),
+          ("latency_p95_ms", "Latency p95 (ms)"))
+ROW_EXTRAS = ("type", "correct", "cited_gold", "span_valid", "cite_recall", "cite_precision", "error")
+
+
+def fmt(value, key: str = "") -> str:
+    """fmt(0.8421) -> '0.842'; fmt(None) -> '–'; fmt(12.34, 'latency_p50_ms') -> '12.3'"""
+    if value is None or value != value:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if key.startswith("latency") else f"{value:.3f}"
+    return str(value)
+
+
+def metric_rows(report: dict) -> list[list[str]]:
+    """[label, ours, baseline, margin] per headline metric (baseline columns only when present)."""
+    systems, margin = report["systems"], report.get("margins", {})
+    rows = []
+    for key, label in LABELS:
+        if key == "span_validity":
+            cells = [f"{fmt(s[key])} ({s['valid_spans']}/{s['citations']})" for s in systems.values()]
+        else:
+            cells = [fmt(s.get(key), key) for s in systems.values()]
+        if "baseline" in systems:
+            m = margin.get(key)
+            cells.append("" if m is None else f"{m:+.3f}")
+        rows.append([label, *cells])
+    return rows
+
+
+def summary_table(report: dict) -> str:
+    """The short table printed at the end of a run."""
+    head = ["metric", *report["systems"], *(["margin"] if "baseline" in report["systems"] else [])]
+    rows = [head, *metric_rows(report)]
+    rows += [[f"accuracy: {t} (n={n})", *[fmt(s["accuracy_by_type"].get(t)) for s in report["systems"].values()]]
+             for t, n in report["systems"]["ours"]["count_by_type"].items()]
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     for r in rows)
+
+
+def markdown_report(report: dict, scored: dict, questions: dict) -> str:
+    names = list(report["systems"])
+    head = ["Metric", *names, *(["margin (ours − baseline)"] if "baseline" in names else [])]
+    lines = ["# Evaluation report", "",
+             f"- dataset: `{report['dataset']}` ({report['systems']['ours']['questions']} questions)",
+             f"- corpus: `{report['corpus_dir']}`, mode: `{report['mode']}`, commit: `{report['commit']}`"
+             + (f" (modified: {', '.join(report['modified'])})" if report["modified"] else ""),
+             f"- created: {report['created']}",
+             *([f"- the LLM failed on {len(report['llm_fallbacks'])} question(s), answered offline instead: "
+                f"{', '.join(report['llm_fallbacks'])}"] if report.get("llm_fallbacks") else []),
+             *(["- margin = ours − baseline; for the false-abstain rate and latency lower is better"]
+               if "baseline" in names else []),
+             "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in metric_rows(report)]
+    lines += ["", "## Accuracy by type", "", "| type | n | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for t, n in report["systems"]["ours"]["count_by_type"].items():
+        cells = [fmt(report["systems"][s]["accuracy_by_type"].get(t)) for s in names]
+        lines.append(f"| {t} | {n} | " + " | ".join(cells) + " |")
+    for name in names:
+        failed = [r for r in scored[name] if not r["correct"]]
+        lines += ["", f"## Questions {name} got wrong ({len(failed)})", ""]
+        if name != "ours":
+            lines.append(", ".join(r["id"] for r in failed) or "none")
+            continue
+        if failed:
+            lines += ["| id | type | question | expected | answer |", "|---|---|---|---|---|"]
+        for r in failed:
+            q = questions[r["id"]]
+            expected = "; ".join(q["answers_all"] + q["answers_any"]) or \
+                ("(abstain)" if q["type"] == "unanswerable" else "(reference contexts)")
+            got = "(abstained)" if r["abstained"] else r["answer"][:160] + ("…" if len(r["answer"]) > 160 else "")
+            cells = [r["id"], r["type"], q["question"], expected, got]
+            lines.append("| " + " | ".join(c.replace("|", "/").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_report(path: Path, report: dict, scored: dict) -> None:
+    """Accuracy per type, headline metrics, and a latency histogram, one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(report["systems"])
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    groups = [("by type", list(report["systems"]["ours"]["accuracy_by_type"]), lambda s, k: s["accuracy_by_type"][k]),
+              ("headline", ["accuracy", "abstention_recall", "hit@1", "mrr", "cited_supporting_doc_rate",
+                            "span_validity", "citation_recall", "citation_precision"], lambda s, k: s[k])]
+    width = 0.8 / len(names)
+    for ax, (title, keys, get) in zip(axes, groups):
+        for i, name in enumerate(names):
+            values = [get(report["systems"][name], k) or 0.0 for k in keys]
+            ax.bar([x + i * width for x in range(len(keys))], values, width, label=name)
+        ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(keys))])
+        ax.set_xticklabels(keys, rotation=30, ha="right", fontsize=8)
+        ax.set_ylim(0, 1.05)
+        ax.set_title("accuracy " + title if title == "by type" else "headline metrics")
+        ax.legend(fontsize=8)
+    latencies = [max(r["latency_ms"], 0.1) for rows in scored.values() for r in rows]
+    low, high = min(latencies), max(latencies)
+    bins = [low * (high / low) ** (i / 40) for i in range(41)] if high > low else 10
+    for name in names:  # log-spaced bins: the two systems can be 100x apart
+        axes[2].hist([max(r["latency_ms"], 0.1) for r in scored[name]], bins=bins, alpha=0.6, label=name)
+    axes[2].set_xscale("log")
+    axes[2].set_xlabel("latency per question (ms, log scale)")
+    axes[2].set_title("latency")
+    axes[2].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_reports(out: Path, report: dict, scored: dict, questions: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, rows in scored.items():
+        target = out / ("results.jsonl" if name == "ours" else f"{name}_results.jsonl")
+        with open(target, "w", encoding="utf-8") as fh:
+            for r in rows:
+                keep = {k: r[k] for k in (*ROW_KEYS, *ROW_EXTRAS) if k in r}
+                fh.write(json.dumps(keep, ensure_ascii=False) + "\n")
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "report.md").write_text(markdown_report(report, scored, questions), encoding="utf-8")
+    plot_report(out / "report.png", report, scored)
+
+
+# -- the command ---------------------------------------------------------------------------------
+def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | Path = "eval-out",
+             baseline: bool = False, limit: int | None = None, mode: str | None = None,
+             assistant=None) -> dict:
+    """Run the evaluation and write the reports under `out`; returns report.json's content."""
+    from rag import build_assistant
+    from rag.corpus import load_corpus
+    from rag.indexer import EVAL_FILES
+
+    dataset_path = Path(dataset) if dataset else DEFAULT_DATASET
+    questions = load_questions(dataset_path)[:limit] if limit else load_questions(dataset_path)
+    articles, _ = load_corpus(settings.corpus_dir, exclude=EVAL_FILES)
+    originals = {a.doc_id: a.original for a in articles}
+    if any(q["type"] == "labelled" for q in questions):
+        attach_reference_docs(questions, {a.doc_id: a.text for a in articles})
+    if assistant is None:  # a caller's assistant comes with its index built (tests share a read-only one)
+        assistant = build_assistant(settings)
+        assistant.index()
+    mode = mode or settings.mode
+    threshold = settings.support_threshold
+
+    def ask_ours(q: dict) -> dict:
+        return assistant.ask(q["question"], history=q["history"] or None, mode=mode).to_json()
+
+    systems = {"ours": run_questions(ask_ours, questions, "ours")}
+    if baseline:
+        from rag.baseline import StockPipeline
+
+        stock = StockPipeline(settings, assistant.embedder)
+        stock.build()
+        systems["baseline"] = run_questions(lambda q: stock.ask(q["question"], q["history"]).to_json(),
+                                            questions, "baseline")
+    by_id = {q["id"]: q for q in questions}
+    scored = {name: [score_row(r, by_id[r["id"]], originals, threshold) for r in rows]
+              for name, rows in systems.items()}
+    report = {"dataset": str(dataset_path), "corpus_dir": settings.corpus_dir, "index_dir": settings.index_dir,
+              "mode": mode, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **git_state(Path(__file__).parent.parent),
+              "settings": public_settings(settings), "index_chunks": assistant.status()["chunks"],
+              "systems": {name: summarize(rows) for name, rows in scored.items()}}
+    if baseline:
+        report["margins"] = margins(report["systems"]["ours"], report["systems"]["baseline"])
+    if mode == "llm":  # answers the LLM failed on and the extractive answerer gave instead
+        report["llm_fallbacks"] = [r["id"] for r in scored["ours"] if r["mode"] != "llm"]
+    report["failures"] = {name: [r["id"] for r in rows if not r["correct"]] for name, rows in scored.items()}
+    write_reports(Path(out), report, scored, by_id)
+    return report
+
+
+def run_eval_cli(settings: Settings, args) -> int:
+    report = evaluate(settings, args.dataset, args.out, args.baseline, args.limit, args.mode)
+    print(summary_table(report))
+    if report.get("llm_fallbacks"):
+        print(f"\nwarning: the LLM failed on {len(report['llm_fallbacks'])} question(s), which got the offline "
+              f"extractive answer instead: {', '.join(report['llm_fallbacks'])}")
+    print(f"\nwrote {Path(args.out) / 'results.jsonl'}, report.json, report.md and report.png")
+    return 0
