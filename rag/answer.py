@@ -8,6 +8,7 @@ The LLM answerer (`rag.llm`) implements the same `Answerer` protocol and shares 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
@@ -70,6 +71,39 @@ def should_abstain(best_score: float, settings: Settings) -> bool:
     """Abstain when even the best evidence sentence neither shares the question's rarer words nor
     means something close to it: should_abstain(0.2, Settings()) -> True"""
     return best_score < settings.min_evidence_score
+
+
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+                "million billion trillion dozen dozens hundreds thousands millions")
+KIND_OF_QUESTION = (
+    ("number", re.compile(r"\bhow (many|much)\b", re.I)),
+    ("time", re.compile(r"^\W*((and|so|but|then)\W+)?when\b|\b(what|which) (date|year|month|day)\b|\bdate of\b"
+                        r"|\bhow long ago\b", re.I)),
+)
+KIND_IN_TEXT = {
+    # A count, not a year: "since 2017" does not say how many.
+    "number": re.compile(r"\b(?!(1[89]|20)\d\d\b)\d|\b(" + "|".join(NUMBER_WORDS.split()) + r")\b", re.I),
+    # Month and day names are capitalised ("May", not "may"); relative times are matched in any case.
+    "time": re.compile(r"\b(1[89]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\."
+                       r"|January|February|March|April|May|June|July|August|September|October|November|December"
+                       r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+                       r"|(?i:today|yesterday|tomorrow|tonight|ago|weekend|(last|next|this|that|same|previous|following)"
+                       r" (week|month|year|day|spring|summer|autumn|fall|winter)))\b"),
+}
+
+
+def answer_kind(question: str) -> str | None:
+    """What kind of fact a question asks for, when its wording says so:
+    answer_kind("How many summits?") -> "number"; answer_kind("When did he go?") -> "time";
+    answer_kind("Who was president when THAAD was deployed?") -> None"""
+    return next((kind for kind, pattern in KIND_OF_QUESTION if pattern.search(question)), None)
+
+
+def states_kind(text: str, kind: str | None) -> bool:
+    """Whether a sentence can answer that kind of question at all:
+    states_kind("They met in March.", "time") -> True; states_kind("A record number.", "number") -> False"""
+    return kind is None or bool(KIND_IN_TEXT[kind].search(text))
 
 
 @dataclass(frozen=True)
@@ -158,7 +192,8 @@ class ExtractiveAnswerer:
         weights = term_weights(own or tokenize(query), evidence.df, evidence.n_chunks)
         for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
             weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
-        candidates = rank_sentences(weights, hits)
+        kind = answer_kind(question)  # "how many" needs a number, "when" a time: others cannot answer
+        candidates = [c for c in rank_sentences(weights, hits) if states_kind(c.text, kind)]
         if not candidates or should_abstain(candidates[0].score, self.settings):
             return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
         citations, parts = [], []

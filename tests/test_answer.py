@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import ABSTAIN_TEXT, coverage, should_abstain, term_weights
+from rag.answer import ABSTAIN_TEXT, answer_kind, coverage, should_abstain, states_kind, term_weights
 from rag.config import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -18,6 +18,28 @@ def test_term_weights_and_coverage():
 def test_should_abstain_threshold():
     s = Settings()
     assert should_abstain(s.min_evidence_score - 0.01, s) and not should_abstain(s.min_evidence_score, s)
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How many summits did they hold?", "number"), ("How much does it cost?", "number"),
+    ("When did KCNA last report a message?", "time"), ("And when was that?", "time"),
+    ("What was the date of the summit?", "time"), ("In which year did Kim write?", "time"),
+    ("Who was president when THAAD was deployed?", None), ("What did Xi write?", None),
+])
+def test_answer_kind_reads_the_question(question, kind):
+    assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    ("Kim and Xi held three summits.", "number", True), ("It tested 14 missiles.", "number", True),
+    ("North Korea tested a record number of missiles.", "number", False),
+    ("It tested a record number of missiles, the most since 2017.", "number", False), ("Up 2.5%.", "number", True),
+    ("They met in March.", "time", True), ("He spoke on Friday.", "time", True), ("Last week he left.", "time", True),
+    ("It was in July 2016.", "time", True), ("The talks may resume.", "time", False),  # "may" is not "May"
+    ("Xi called for unity.", "time", False), ("Xi called for unity.", None, True),
+])
+def test_states_kind(text, kind, expected):
+    assert states_kind(text, kind) is expected
 
 
 def _original(doc_id):
@@ -79,3 +101,10 @@ def test_corroborating_quote_is_cited_together(seeds_assistant):
     answer = seeds_assistant.ask("What did Xi wish for the Korean people under the leadership of the WPK?")
     docs = {c.doc_id for c in answer.citations}
     assert {"000_468aaedc6a09fc6c", "004_9569ee472e9e94bc"} <= docs
+
+
+@pytest.mark.slow
+def test_how_many_is_never_answered_without_a_number(seeds_assistant):
+    answer = seeds_assistant.ask("Exactly how many ballistic missiles did North Korea test?")
+    assert answer.abstained or all(states_kind(c.quote, "number") for c in answer.citations)
+    assert "record number" not in answer.text  # the sentence that only says "a record number" is no answer
