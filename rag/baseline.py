@@ -16,22 +16,11 @@ from typing import Sequence
 from rag.answer import Answer
 from rag.cite import Citation, check_citations
 from rag.config import Settings
-from rag.corpus import SUFFIXES
-
-
-def _llama_index():
-    """Import llama-index with tiktoken pointed at its bundled cache (no download)."""
-    from rag.chunk import _ensure_tiktoken_cache
-
-    _ensure_tiktoken_cache()
-    import llama_index.core  # noqa: F401
-
-    return llama_index.core
+from rag.corpus import SUFFIXES, doc_id_for
 
 
 def embedding_adapter(embedder, batch_size: int = 32):
     """Our `Embedder` as a llama-index `BaseEmbedding` (same model, same normalised vectors)."""
-    _llama_index()
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.bridge.pydantic import PrivateAttr
 
@@ -62,15 +51,14 @@ def embedding_adapter(embedder, batch_size: int = 32):
 
 
 def stock_doc_ids(paths: Sequence[str], root: str | Path) -> dict[str, str]:
-    """Document ids the way `rag.corpus` assigns them: the file stem, or the relative path when a stem repeats.
+    """Document ids the way `rag.corpus` assigns them (`doc_id_for`, in relative-path order):
     stock_doc_ids(["/c/a.txt", "/c/x/a.txt"], "/c") -> {"/c/a.txt": "a", "/c/x/a.txt": "x/a.txt"}"""
     root = Path(root).absolute()
+    rel = {path: Path(path).absolute().relative_to(root).as_posix() for path in paths}
     ids, used = {}, set()
-    for path in sorted(paths, key=lambda p: Path(p).absolute().relative_to(root).as_posix()):
-        rel = Path(path).absolute().relative_to(root).as_posix()
-        stem = Path(path).stem
-        ids[path] = stem if stem not in used else rel
-        used.add(stem)
+    for path in sorted(paths, key=rel.__getitem__):
+        ids[path] = doc_id_for(rel[path], used)
+        used.add(ids[path])
     return ids
 
 
@@ -93,18 +81,17 @@ class StockPipeline:
         self.doc_ids: dict[str, str] = {}
 
     def load_documents(self):
-        _llama_index()
         from llama_index.core import SimpleDirectoryReader
 
+        # Articles only (question sets such as *eval*.jsonl never match these suffixes).
         reader = SimpleDirectoryReader(input_dir=self.settings.corpus_dir, recursive=True,
-                                       required_exts=list(SUFFIXES), exclude=["*eval*.jsonl"])
+                                       required_exts=list(SUFFIXES))
         docs = reader.load_data(show_progress=False)
         self.doc_ids = stock_doc_ids([d.metadata["file_path"] for d in docs], self.settings.corpus_dir)
         return docs
 
     def build(self, documents=None, show_progress: bool = False) -> int:
         """Split, embed and index the documents in memory; returns the number of nodes."""
-        _llama_index()
         from llama_index.core import VectorStoreIndex
         from llama_index.core.callbacks import CallbackManager
         from llama_index.core.node_parser import SentenceSplitter

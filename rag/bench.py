@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rag.errors import BadInput, RagError
-from rag.metrics import percentile
+from rag.metrics import percentile, share
 
 N_QUESTIONS = 50
 RAW_SAMPLE = 2000  # chunks embedded directly with sentence-transformers for the raw throughput
@@ -77,28 +77,23 @@ def _settings(corpus: str, index: str):
 
 
 def worker_index(corpus: str, index: str, job: dict) -> dict:
-    """Build the index from scratch, then embed the same chunks with sentence-transformers directly."""
+    """Build the index from scratch, then embed a sample of the indexed chunks with the same
+    sentence-transformers model directly (the raw throughput the indexer is compared with)."""
     from rag import build_assistant
-    from rag.chunk import chunk_article
-    from rag.config import DEFAULT_EMBEDDER
-    from rag.corpus import load_corpus
-    from rag.embed import packaged_minilm
+    from rag.indexer import load_index_manifest, open_store
 
     settings = _settings(corpus, index)
     assistant = build_assistant(settings)
     assistant.embedder.embed(["warm up"])  # model loading is not indexing work
-    report = assistant.index(rebuild=True)
+    report = assistant.index(rebuild=True, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     out = {"chunks": report.chunks, "embed_s": report.timings_ms["embed"] / 1000,
            "store_s": report.timings_ms["store"] / 1000, "index_s": report.timings_ms["total"] / 1000,
            "index_rss_mb": round(peak_rss_mb(), 1)}
-    articles, _ = load_corpus(corpus)
-    texts = [c.text for a in articles for c in chunk_article(a, settings.chunk_tokens, settings.chunk_overlap)]
+    texts = [text for _id, text, _meta, _vector in open_store(settings, load_index_manifest(settings)).records()]
     texts = random.Random(0).sample(texts, min(job["raw_sample"], len(texts)))
     import torch
-    from sentence_transformers import SentenceTransformer
 
-    source = str(packaged_minilm(settings.models_path)) if settings.embedder == DEFAULT_EMBEDDER else settings.embedder
-    model = SentenceTransformer(source, device="cpu")
+    model = assistant.embedder.model
     torch.set_num_threads(os.cpu_count() or 1)
     model.encode(texts[:64], batch_size=settings.embed_batch_size)
     t0 = time.perf_counter()
@@ -123,8 +118,8 @@ def worker_serve(corpus: str, index: str, job: dict) -> dict:
         latencies.append((time.perf_counter() - t1) * 1000)
         hits.append(hit_at_k(answer.retrieved, q["doc_ids"], 5))
         correct.append(is_correct(answer.text, answer.abstained, answers_any=q["answers_any"]))
-    return {"cold_start_s": round(cold, 2), **latency_stats(latencies, "query"), "hit@5": sum(hits) / len(hits),
-            "accuracy": sum(correct) / len(correct), "serve_rss_mb": round(peak_rss_mb(), 1)}
+    return {"cold_start_s": round(cold, 2), **latency_stats(latencies, "query"), "hit@5": share(hits),
+            "accuracy": share(correct), "serve_rss_mb": round(peak_rss_mb(), 1)}
 
 
 def worker_stock(corpus: str, index: str, job: dict) -> dict:
@@ -160,8 +155,8 @@ def worker_stock(corpus: str, index: str, job: dict) -> dict:
         disk = dir_size_mb(Path(tmp))
     return {"chunks": nodes, "read_s": t1 - t0, "embed_s": embed_s, "store_s": build - embed_s,
             "index_s": (t1 - t0) + build, **latency_stats(full, "query"),
-            **latency_stats(retrieval, "retrieve"), "hit@5": sum(hits) / len(hits),
-            "accuracy": sum(correct) / len(correct), "rss_mb": round(rss, 1), "persisted_mb": round(disk, 2)}
+            **latency_stats(retrieval, "retrieve"), "hit@5": share(hits),
+            "accuracy": share(correct), "rss_mb": round(rss, 1), "persisted_mb": round(disk, 2)}
 
 
 WORKERS = {"index": worker_index, "serve": worker_serve, "stock": worker_stock}
@@ -185,12 +180,12 @@ def run_worker(phase: str, corpus: Path, index: Path, job: Path, work: Path) -> 
     result = work / f"{phase}.json"
     result.unlink(missing_ok=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    # The worker's stderr is the terminal's: its progress bars show, and so does any traceback.
     proc = subprocess.run([sys.executable, "-m", "rag.bench", "--worker", phase, "--corpus", str(corpus),
                            "--index", str(index), "--job", str(job), "--result", str(result)],
-                          capture_output=True, text=True, env=env)
+                          stdout=subprocess.DEVNULL, env=env)
     if proc.returncode != 0 or not result.exists():
-        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-        raise RagError(f"bench worker {phase!r} failed (exit {proc.returncode}):\n{tail}")
+        raise RagError(f"bench worker {phase!r} failed (exit {proc.returncode}); its error is printed above")
     return json.loads(result.read_text(encoding="utf-8"))
 
 

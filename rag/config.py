@@ -86,6 +86,10 @@ class Settings:
         """A copy with some fields changed; None values are ignored (handy for CLI flags)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def public(self) -> dict:
+        """The settings as a dict without the secrets (fields kept out of repr), safe to write to reports."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+
     @property
     def index_path(self) -> Path:
         return Path(self.index_dir)

@@ -165,6 +165,13 @@ def load_article(path: Path | str, doc_id: str | None = None, max_bytes: int = M
                    byline=find_byline(lines), sha256=hashlib.sha256(raw).hexdigest())
 
 
+def doc_id_for(rel_path: str, used: set[str]) -> str:
+    """A document's id: its file stem, or its relative path when another file already has that stem:
+    doc_id_for("x/a.txt", {"a"}) -> "x/a.txt" """
+    stem = Path(rel_path).stem
+    return stem if stem not in used else rel_path
+
+
 def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
                 max_bytes: int = MAX_BYTES) -> tuple[list[Article], list[str]]:
     """Load every article under corpus_dir (recursively, sorted by path); bad files become warnings.
@@ -185,7 +192,7 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
         if path.is_symlink() and not path.resolve().is_relative_to(real_root):
             warnings.append(f"{rel}: skipped, symlink points outside the corpus folder")
             continue
-        doc_id = path.stem if path.stem not in used_ids else rel
+        doc_id = doc_id_for(rel, used_ids)
         try:
             article = load_article(path, doc_id, max_bytes)
         except CorpusError as exc:

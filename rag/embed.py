@@ -94,6 +94,11 @@ class SentenceTransformerEmbedder:
         return self._model
 
     @property
+    def model(self):
+        """The loaded sentence-transformers model (loads it on first use)."""
+        return self._load()
+
+    @property
     def dim(self) -> int:
         if self.name == DEFAULT_EMBEDDER:
             return MINILM_DIM

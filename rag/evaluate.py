@@ -7,7 +7,6 @@ report.md and report.png. Scoring rules live in `rag.metrics`; the stock pipelin
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -23,7 +22,6 @@ from rag.metrics import TYPES, citation_scores, is_correct, normalize_answer, sp
 DEFAULT_DATASET = Path(__file__).parent / "data" / "seeds_eval.jsonl"
 ROW_KEYS = ("id", "question", "answer", "abstained", "supported", "citations", "retrieved", "latency_ms", "mode",
             "notice")
-SECRET_SETTINGS = ("llm_api_key",)  # never written to a report
 CITATION_KEYS = ("n", "doc_id", "title", "quote", "start", "end")
 MARGIN_KEYS = ("accuracy", "abstention_recall", "cited_supporting_doc_rate", "cited_doc_precision",
                "false_abstain_rate", "citation_recall", "citation_precision", "span_validity", "hit@1", "mrr")
@@ -93,6 +91,18 @@ def attach_reference_docs(questions: list[dict], articles: dict[str, str], thres
         q["doc_ids"] = list(dict.fromkeys(docs))
 
 
+def read_originals(documents: dict) -> dict[str, str]:
+    """The indexed files' texts, read afresh (bytes decoded as-is, no newline translation), so citation
+    spans are checked against the files themselves rather than the loader that produced them."""
+    originals = {}
+    for doc_id, meta in documents.items():
+        try:
+            originals[doc_id] = Path(meta["path"]).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            pass  # a file changed or gone since indexing: its spans count as invalid
+    return originals
+
+
 # -- rows and scoring ----------------------------------------------------------------------------
 def answer_row(question: dict, answer: dict, latency_ms: float) -> dict:
     """The stable results.jsonl row of one answer (`Answer.to_json()` shape in, row shape out)."""
@@ -101,11 +111,6 @@ def answer_row(question: dict, answer: dict, latency_ms: float) -> dict:
             "citations": [{k: c[k] for k in CITATION_KEYS} for c in answer["citations"]],
             "retrieved": list(answer["retrieved"]), "latency_ms": round(latency_ms, 1),
             "mode": answer.get("mode", ""), "notice": answer.get("notice", "")}
-
-
-def public_settings(settings: Settings) -> dict:
-    """The settings a report may show: everything but secrets."""
-    return {k: v for k, v in dataclasses.asdict(settings).items() if k not in SECRET_SETTINGS}
 
 
 def score_row(row: dict, question: dict, originals: dict[str, str], threshold: float) -> dict:
@@ -307,18 +312,15 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
              assistant=None) -> dict:
     """Run the evaluation and write the reports under `out`; returns report.json's content."""
     from rag import build_assistant
-    from rag.corpus import load_corpus
-    from rag.indexer import EVAL_FILES
 
     dataset_path = Path(dataset) if dataset else DEFAULT_DATASET
     questions = load_questions(dataset_path)[:limit] if limit else load_questions(dataset_path)
-    articles, _ = load_corpus(settings.corpus_dir, exclude=EVAL_FILES)
-    originals = {a.doc_id: a.original for a in articles}
-    if any(q["type"] == "labelled" for q in questions):
-        attach_reference_docs(questions, {a.doc_id: a.text for a in articles})
     if assistant is None:  # a caller's assistant comes with its index built (tests share a read-only one)
         assistant = build_assistant(settings)
         assistant.index()
+    originals = read_originals(assistant.retriever.manifest["documents"])
+    if any(q["type"] == "labelled" for q in questions):
+        attach_reference_docs(questions, originals)
     mode = mode or settings.mode
     threshold = settings.support_threshold
 
@@ -338,7 +340,7 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
               for name, rows in systems.items()}
     report = {"dataset": str(dataset_path), "corpus_dir": settings.corpus_dir, "index_dir": settings.index_dir,
               "mode": mode, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **git_state(Path(__file__).parent.parent),
-              "settings": public_settings(settings), "index_chunks": assistant.status()["chunks"],
+              "settings": settings.public(), "index_chunks": assistant.retriever.manifest["chunk_count"],
               "systems": {name: summarize(rows) for name, rows in scored.items()}}
     if baseline:
         report["margins"] = margins(report["systems"]["ours"], report["systems"]["baseline"])

@@ -6,7 +6,6 @@ Nothing here runs a model or reads files: callers pass texts, rows and a support
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from typing import Callable, Iterable, Sequence
@@ -96,10 +95,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     """Linear-interpolated percentile, q in [0, 100]: percentile([1, 2, 3, 4], 50) -> 2.5"""
     if not values:
         return float("nan")
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+    import numpy as np
+
+    return float(np.percentile(values, q))
 
 
 def share(flags: Iterable[bool]) -> float | None:

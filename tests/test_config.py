@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from rag.config import Settings, load_settings
@@ -40,3 +42,9 @@ def test_bad_env_type():
 
 def test_replace_ignores_none():
     assert Settings().replace(top_k=None, mode="llm").mode == "llm"
+
+
+def test_public_settings_never_show_the_api_key():
+    shown = Settings(llm_api_key="sk-secret-123", llm_model="m").public()
+    assert "llm_api_key" not in shown and "sk-secret-123" not in json.dumps(shown) and shown["llm_model"] == "m"
+    assert set(shown) | {"llm_api_key"} == set(Settings.__dataclass_fields__)  # nothing else is left out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import Article, extract_html_text, load_article, load_corpus
+from rag.corpus import Article, doc_id_for, extract_html_text, load_article, load_corpus
 from rag.errors import CorpusError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -303,3 +303,10 @@ def test_loading_is_deterministic_and_articles_are_frozen(seeds):
     assert {a.doc_id: a for a in again} == seeds
     with pytest.raises(dataclasses.FrozenInstanceError):
         seeds["000_468aaedc6a09fc6c"].text = "x"
+
+
+def test_doc_id_for_uses_the_stem_until_it_repeats():
+    used = set()
+    assert doc_id_for("a.txt", used) == "a"
+    used.add("a")
+    assert doc_id_for("x/a.md", used) == "x/a.md" and doc_id_for("x/b.html", used) == "b"
