@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, Sequence
 
 from rag.chunk import Chunk, Sentence
@@ -160,7 +161,7 @@ def make_citation(n: int, chunk: Chunk, sentence: Sentence, score: float, docume
     quote = chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
     context, offset = context_around(chunk, sentence)
     return Citation(n, chunk.doc_id, doc.get("title", chunk.doc_id), quote, sentence.orig_start, sentence.orig_end,
-                    score, doc.get("outlet"), doc.get("path", ""), context, offset)
+                    score, doc.get("outlet"), doc.get("source") or Path(doc.get("path", "")).name, context, offset)
 
 
 def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sentence]]:
@@ -199,7 +200,8 @@ class ExtractiveAnswerer:
         citations, parts = [], []
         for cand in pick_sentences(candidates, self.settings.max_answer_sentences):
             numbers = []
-            for chunk, sent in [(cand.chunk, cand.sentence), *corroborating(cand, hits)]:
+            room = max(1, self.settings.max_citations - len(citations))  # 300 near-copies must not cite 300
+            for chunk, sent in [(cand.chunk, cand.sentence), *corroborating(cand, hits)][:room]:
                 n = len(citations) + 1
                 citations.append(make_citation(n, chunk, sent, 1.0, evidence.documents))
                 numbers.append(n)
@@ -209,7 +211,9 @@ class ExtractiveAnswerer:
 
 def finish_answer(question: str, text: str, citations: list[Citation], settings: Settings, mode: str,
                   retrieved: tuple[str, ...], query: str, notice: str = "") -> Answer:
-    """Run the citation checker, attach per-citation support scores, and build the Answer."""
+    """Run the citation checker, attach per-citation support scores, and build the Answer.
+    At most `settings.max_citations` citations are kept; markers beyond them are dropped by the checker."""
+    citations = citations[:settings.max_citations]
     check = check_citations(text, {c.n: c.quote for c in citations}, settings.support_threshold,
                             settings.drop_unsupported)
     score = {n: v.score for v in check.verdicts for n in v.markers}

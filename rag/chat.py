@@ -18,22 +18,45 @@ _FOLLOWUP_WORDS = re.compile(
     r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|then|there|the same|"
     r"also|too|else|other|another|next|before|after|earlier|later|first|second|third|last)\b", re.I)
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+(?:\s+(?:[A-Z][\w’'-]+|of|de|the))*\s*)+|\b(?:1[89]|20)\d\d\b|\b\d+(?:st|nd|rd|th)\b")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MAX_ENTITY_WORDS = 6  # a carried-over name or phrase; a run of capitalised words longer than this is not one
 _MARKER = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 _QUESTION_START = {"what", "who", "when", "where", "why", "how", "which", "did", "does", "do", "is", "was",
                    "and", "but", "so", "the", "a", "an", "in", "on", "at", "i", "according", "whom", "whose"}
 
 
-def validate_history(history: object) -> list[tuple[str, str]]:
-    """History as (role, text) pairs with role "user" or "assistant"; anything else is BadInput."""
+def clean_text(value: object, what: str, limit: int) -> str:
+    """Text from a client, control characters blanked, or BadInput naming `what` was wrong with it:
+    clean_text(" hi\\x00 ", "the question", 10) -> "hi" """
+    if not isinstance(value, str):
+        raise BadInput(f"{what} must be text")
+    if len(value) > 4 * limit:  # refuse before any work on a huge value
+        raise BadInput(f"{what} is {len(value):,} characters long; the limit is {limit:,}")
+    if _SURROGATE.search(value):
+        raise BadInput(f"{what} is not valid text (invalid UTF-8 or an unpaired surrogate)")
+    text = _CONTROL.sub(" ", value).strip()
+    if len(text) > limit:
+        raise BadInput(f"{what} is {len(text):,} characters long; the limit is {limit:,}")
+    return text
+
+
+def validate_history(history: object, max_messages: int = 40, max_chars: int = 8000) -> list[tuple[str, str]]:
+    """The last `max_messages` (role, text) pairs, role "user" or "assistant"; a message longer than
+    `max_chars`, a wrong shape or a wrong role is BadInput. Older messages are dropped, not refused,
+    so a long conversation keeps working; an oversized one never reaches retrieval."""
     if history is None:
         return []
-    try:
-        pairs = [(str(role), str(text)) for role, text in history]  # type: ignore[union-attr]
-    except (TypeError, ValueError) as exc:
-        raise BadInput("history must be a list of [role, text] pairs") from exc
-    bad = [role for role, _ in pairs if role not in ("user", "assistant")]
-    if bad:
-        raise BadInput(f"history roles must be 'user' or 'assistant', not {bad[0]!r}")
+    if not isinstance(history, (list, tuple)):
+        raise BadInput("history must be a list of [role, text] pairs")
+    pairs = []
+    for i, item in enumerate(list(history)[-max_messages:] if max_messages else []):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise BadInput("history must be a list of [role, text] pairs")
+        role, text = item
+        if role not in ("user", "assistant"):
+            raise BadInput(f"history roles must be 'user' or 'assistant', not {str(role)[:40]!r}")
+        pairs.append((role, clean_text(text, f"history message {i + 1}", max_chars)))
     return pairs
 
 
@@ -44,7 +67,7 @@ def key_entities(text: str) -> list[str]:
         words = m.group(0).strip().split()
         while words and words[0].lower() in _QUESTION_START | STOPWORDS:
             words = words[1:]
-        if words:
+        if words and len(words) <= _MAX_ENTITY_WORDS:
             found.append(" ".join(words))
     return list(dict.fromkeys(found))
 
@@ -61,7 +84,7 @@ def condense_question(question: str, history: History, turns: int = 2) -> str:
     if not history or not is_followup(question):
         return question
     recent = list(history)[-2 * turns:]
-    user_text = " ".join(text for role, text in recent if role == "user")
+    user_text = " ".join(text for role, text in recent if role == "user")[:2000]
     answer_text = " ".join(text for role, text in recent if role == "assistant")[:600]
     own = set(key_entities(question))
     carried = [e for e in key_entities(user_text) + key_entities(answer_text) if e not in own]

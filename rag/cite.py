@@ -27,7 +27,7 @@ class Citation:
     end: int
     score: float  # support score of the quote for its answer sentence
     outlet: str | None = None
-    path: str = ""  # source file
+    path: str = ""  # source file, relative to the corpus folder
     context: str = ""  # a few sentences around the quote, for display
     context_start: int = 0  # offset of the quote inside `context`
 

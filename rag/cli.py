@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS, or @FILE holding USER:PASS lines")
+    p.add_argument("--allowed-hosts", dest="allowed_hosts",
+                   help="extra host names the app answers to, comma-separated (default: the bound address and "
+                        "loopback; '*' = any)")
     p = sub.add_parser("eval", help="score the system on a labelled question set")
     _common(p)
     _mode(p)
@@ -61,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):
-    keys = ("corpus_dir", "index_dir", "chroma_url", "mode")
+    keys = ("corpus_dir", "index_dir", "chroma_url", "mode", "allowed_hosts")
     return load_settings(getattr(args, "config", None), **{k: getattr(args, k, None) for k in keys})
 
 
@@ -93,9 +96,9 @@ def cmd_ask(args) -> int:
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read history file {args.history}: {exc}") from exc
     assistant = build_assistant(_settings(args))
-    report = assistant.index(progress=_progress)
+    report = assistant.index(progress=_progress, stale_ok=True)
     for warning in report.warnings:
-        print(f"warning: skipped {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)
     answer = assistant.ask(args.question, history=history, top_k=args.top_k)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))

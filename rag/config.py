@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from rag.errors import ConfigError
 
@@ -58,6 +59,20 @@ class Settings:
     mode: str = "extractive"
     # Longest accepted question, in characters.
     max_question_chars: int = 2000
+    # Longest accepted chat-history message (a question or an answer), in characters.
+    max_turn_chars: int = 8000
+    # Most recent history messages kept for a follow-up (older ones are dropped, not refused).
+    max_history_messages: int = 40
+    # Most citations one answer carries (near-duplicate articles would otherwise add one each).
+    max_citations: int = 12
+    # Seconds to wait for another `rag index` holding the index lock before giving up.
+    lock_timeout: float = 120.0
+    # Largest HTTP request body `rag serve` accepts, in bytes (a question plus its history fit easily).
+    max_request_bytes: int = 1_000_000
+    # Extra host names `rag serve` answers to, comma-separated ("*" = any; ".example.org" = that domain and
+    # its subdomains). The bound address and loopback names are always allowed; others are refused,
+    # so a DNS-rebinding page cannot reach the app.
+    allowed_hosts: str = ""
     # LLM provider for mode "llm": "openai" (any OpenAI-compatible server) or "ollama".
     llm_provider: str = "openai"
     # Base URL of the LLM server, e.g. http://127.0.0.1:8080/v1.
@@ -79,6 +94,8 @@ class Settings:
             raise ConfigError("chunk_tokens must be >= 32 and 0 <= chunk_overlap < chunk_tokens")
         if self.top_k < 1 or self.candidates < self.top_k:
             raise ConfigError("top_k must be >= 1 and candidates >= top_k")
+        if min(self.max_question_chars, self.max_turn_chars, self.max_history_messages, self.max_citations) < 1:
+            raise ConfigError("max_question_chars, max_turn_chars, max_history_messages and max_citations must be >= 1")
         if self.llm_fallback not in ("extractive", "error"):
             raise ConfigError("llm_fallback must be 'extractive' or 'error'")
 
@@ -87,8 +104,10 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def public(self) -> dict:
-        """The settings as a dict without the secrets (fields kept out of repr), safe to write to reports."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        """The settings as a dict without the secrets (fields kept out of repr, and user:password in
+        URLs), safe to write to reports."""
+        return {f.name: shown_url(v) if f.name.endswith("_url") else v
+                for f in fields(self) if f.repr for v in [getattr(self, f.name)]}
 
     @property
     def index_path(self) -> Path:
@@ -97,6 +116,12 @@ class Settings:
     @property
     def models_path(self) -> Path:
         return Path(self.model_cache_dir or Path.home() / ".cache" / "rag-news" / "models")
+
+
+def shown_url(url: str) -> str:
+    """A URL without user:password: shown_url("http://u:p@h:1/v1") -> "http://h:1/v1" """
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else url
 
 
 def _coerce(name: str, raw: Any) -> Any:

@@ -33,6 +33,14 @@ class IndexCorrupt(RagError):
     """The index files or manifest are damaged or unreadable."""
 
 
+class IndexBusy(RagError):
+    """Another `rag index` held the index lock for longer than `lock_timeout`."""
+
+
+class IndexReadOnly(RagError):
+    """The index is out of date with the corpus and its folder cannot be written."""
+
+
 class StoreUnavailable(RagError):
     """The vector store cannot be reached (e.g. the Chroma server is down)."""
 

@@ -7,6 +7,7 @@ rename. A killed build leaves the live index untouched; the next build starts ov
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -21,7 +22,8 @@ from typing import Callable
 from rag.chunk import Chunk, chunk_article
 from rag.config import Settings
 from rag.corpus import Article, load_corpus
-from rag.errors import REBUILD_HINT, CorpusError, IndexCorrupt, IndexMismatch, IndexMissing
+from rag.errors import (REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing,
+                        IndexReadOnly)
 from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
 
 FORMAT_VERSION = 2  # 2: each generation also holds a sentence collection
@@ -144,12 +146,42 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
 
 
 @contextmanager
-def index_lock(index_dir: Path):
-    """One indexer at a time per index folder; a killed holder releases the lock with its process."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+def index_lock(index_dir: Path, timeout: float = 120.0, say: Callable[[str], None] = lambda _m: None):
+    """One indexer at a time per index folder; a killed holder releases the lock with its process.
+    Waits up to `timeout` seconds for another indexer (saying so), then raises IndexBusy; an index
+    folder that cannot be written raises IndexReadOnly."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".lock", "a")
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise IndexReadOnly(f"the index at {index_dir} does not match the corpus, and its folder cannot be "
+                                f"written ({exc.strerror}); update it where it can be written, with: rag index") from None
+        raise
+    with fh:
+        deadline, told = time.monotonic() + timeout, False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(f"another `rag index` has held the lock on {index_dir} for over {timeout:g} s "
+                                    "(lock_timeout); try again when it has finished") from None
+                if not told:
+                    say(f"waiting for another `rag index` to finish with {index_dir} (up to {timeout:g} s)")
+                    told = True
+                time.sleep(0.2)
         yield
+
+
+def corpus_name(path: str, corpus_dir: str) -> str:
+    """The file's name relative to the corpus folder, the only name clients see (never a server path):
+    corpus_name("/srv/news/2019/a.txt", "/srv/news") -> "2019/a.txt" """
+    try:
+        return Path(path).resolve().relative_to(Path(corpus_dir).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, list, list]:
@@ -178,6 +210,20 @@ def _collect_garbage(settings: Settings, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def up_to_date(settings: Settings, articles: list[Article], warnings: list, t0: float) -> IndexReport | None:
+    """The no-change report when the live index already matches the corpus (verified), else None."""
+    old = read_manifest(settings.index_path)
+    if old is None:
+        return None
+    check_manifest(old, settings)
+    added, updated, removed, unchanged = plan_changes(articles, old["documents"])
+    if added or updated or removed:
+        return None
+    verify_index(settings, old)
+    return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
+                       timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+
+
 def build_index(settings: Settings, embedder, rebuild: bool = False,
                 progress: Callable[[str], None] | None = None) -> IndexReport:
     """Bring the index in line with the corpus. `embedder` is only used when something changed."""
@@ -188,16 +234,18 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
     if not articles:
         raise CorpusError(f"the corpus {settings.corpus_dir} holds no readable article (.txt, .md, .html)"
                           + ("; skipped: " + "; ".join(warnings) if warnings else ""))
-    with index_lock(index_dir):
+    if not rebuild:  # an up-to-date index is checked without the lock or any write: read-only media work
+        current = up_to_date(settings, articles, warnings, t0)
+        if current is not None:
+            return current
+    with index_lock(index_dir, settings.lock_timeout, say):
         old = None if rebuild else read_manifest(index_dir)
         if old is not None:
             check_manifest(old, settings)
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
-        if old is not None and not (added or updated or removed):
-            verify_index(settings, old)
-            return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
-                               timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+        if old is not None and not (added or updated or removed):  # another indexer just did the work
+            return up_to_date(settings, articles, warnings, t0)
         generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
                     "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
@@ -232,7 +280,8 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             for a in articles:
                 prior = old_docs.get(a.doc_id, {})
                 manifest["documents"][a.doc_id] = {
-                    "sha256": a.sha256, "path": a.path, "title": a.title, "outlet": a.outlet, "byline": a.byline,
+                    "sha256": a.sha256, "path": a.path, "source": corpus_name(a.path, settings.corpus_dir),
+                    "title": a.title, "outlet": a.outlet, "byline": a.byline,
                     "chunks": counts.get(a.doc_id, prior.get("chunks", 0))}
             manifest["chunk_count"] = new_store.count()
             if manifest["chunk_count"] != sum(d["chunks"] for d in manifest["documents"].values()):

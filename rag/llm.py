@@ -10,25 +10,29 @@ Prompts and post-processing are in `rag.prompt`; this module does the talking.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Iterator, Protocol, Sequence
-from urllib.parse import urlsplit
 
 from rag.answer import ABSTAIN_TEXT, Answer, Evidence, ExtractiveAnswerer, finish_answer
 from rag.chat import condense_question
-from rag.config import Settings
+from rag.config import Settings, shown_url
 from rag.errors import ConfigError, LLMError
 from rag.prompt import Message, build_messages, cite_answer, clean_condensed, condense_messages, is_refusal
 from rag.retrieve import Hit
 
 NO_KEY = "no-key"  # sent to local servers that need no key; the OpenAI client refuses an empty one
 OLLAMA_URL = "http://127.0.0.1:11434"
+EMPTY = "the LLM server sent an empty answer"
 UNSUPPORTED_NOTICE = "The LLM's answer is not shown: none of its sentences is supported by a passage it cites."
 OLLAMA_CONTEXT = 8192  # set explicitly: left unset, llama-index asks the server for it on every call
+
+log = logging.getLogger("rag.llm")
 
 
 class ChatLLM(Protocol):
@@ -37,26 +41,26 @@ class ChatLLM(Protocol):
     def stream(self, messages: Sequence[Message]) -> Iterator[str]: ...  # text pieces as they arrive
 
 
+_CREDENTIALS = re.compile(r"(?i)\b(basic|bearer|token)(\s+|=)[A-Za-z0-9+/=._~-]{6,}|(?<=://)[^/@\s]+@")
+
+
 def redact(text: str, secret: str) -> str:
-    """redact("Bearer sk-1 refused", "sk-1") -> "Bearer *** refused" """
-    return text.replace(secret, "***") if secret and secret != NO_KEY else text
+    """The text without the key, Authorization values or URL user:password (a server may echo them):
+    redact("Bearer sk-1 refused", "sk-1") -> "Bearer *** refused";
+    redact("got Basic dXNlcjpwdw==", "") -> "got Basic ***" """
+    text = text.replace(secret, "***") if secret and secret != NO_KEY else text
+    return _CREDENTIALS.sub(lambda m: f"{m.group(1)}{m.group(2)}***" if m.group(1) else "***@", text)
 
 
-def shown_url(url: str) -> str:
-    """The URL as messages show it, without user:password: shown_url("http://u:p@h:1/v1") -> "http://h:1/v1" """
-    parts = urlsplit(url)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl() if "@" in parts.netloc else url
-
-
-def status_message(url: str, code: int, detail: str, hints: dict[int, str]) -> str:
-    """status_message("http://h/v1", 429, "", {}) -> "LLM server at http://h/v1 returned 429 Too Many Requests" """
+def status_message(code: int, detail: str, hints: dict[int, str]) -> str:
+    """status_message(429, "", {}) -> "the LLM server returned 429 Too Many Requests" """
     try:
         phrase = HTTPStatus(code).phrase
     except ValueError:
         phrase = "error"
     detail = " ".join(str(detail).split())[:200]
     hint = hints.get(code) or ("the server failed; try again later" if code >= 500 else "")
-    return (f"LLM server at {url} returned {code} {phrase}" + (f" ({detail})" if detail else "")
+    return (f"the LLM server returned {code} {phrase}" + (f" ({detail})" if detail else "")
             + (f": {hint}" if hint else ""))
 
 
@@ -95,15 +99,15 @@ class _Adapter:
         import httpx
 
         if isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__:
-            return f"LLM server at {self.url} did not answer within {self.timeout:g} s (llm_timeout)"
+            return f"the LLM server did not answer within {self.timeout:g} s (llm_timeout)"
         if isinstance(exc, (httpx.ConnectError, ConnectionError)) or type(exc).__name__ == "APIConnectionError":
-            return f"cannot reach the LLM server at {self.url}: is it running? Check RAG_LLM_BASE_URL"
+            return "cannot reach the LLM server: is it running? Check RAG_LLM_BASE_URL"
         if isinstance(exc, httpx.TransportError):
-            return f"the connection to the LLM server at {self.url} failed ({type(exc).__name__})"
+            return f"the connection to the LLM server failed ({type(exc).__name__})"
         code = getattr(exc, "status_code", None)
         if isinstance(code, int) and code >= 400:
-            return status_message(self.url, code, self.detail(exc), self.hints)
-        return f"LLM server at {self.url} sent malformed output ({type(exc).__name__}: {str(exc)[:120]})"
+            return status_message(code, self.detail(exc), self.hints)
+        return f"the LLM server sent malformed output ({type(exc).__name__}: {str(exc)[:120]})"
 
     def detail(self, exc: Exception) -> str:
         return str(exc)
@@ -112,19 +116,23 @@ class _Adapter:
     def _errors(self):
         try:
             yield
-        except LLMError:
+        except LLMError as exc:
+            log.warning("LLM request to %s failed: %s", self.url, exc)
             raise
         except ImportError as exc:
             raise ConfigError(f"LLM provider needs a package that is missing ({exc.name}): {self.install}") from None
         except Exception as exc:  # noqa: BLE001 - every client failure becomes one clear LLMError
             # `from None`: the client's own exception text may quote the request, key included
-            raise LLMError(redact(self.explain(exc), self.secret)) from None
+            message = redact(self.explain(exc), self.secret)
+            # The URL is for the operator's log only: clients and reports never see internal addresses.
+            log.warning("LLM request to %s failed: %s", self.url, message)
+            raise LLMError(message) from None
 
     def complete(self, messages: Sequence[Message]) -> str:
         with self._errors():
             text = self.client().chat(_chat_messages(messages)).message.content or ""
             if not text.strip():
-                raise LLMError(f"LLM server at {self.url} sent an empty answer")
+                raise LLMError(EMPTY)
             return text
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
@@ -135,7 +143,7 @@ class _Adapter:
                     got = got or bool(response.delta.strip())
                     yield response.delta
             if not got:
-                raise LLMError(f"LLM server at {self.url} sent an empty answer")
+                raise LLMError(EMPTY)
 
 
 class OpenAICompatibleLLM(_Adapter):

@@ -7,32 +7,52 @@ are always answered from one whole generation, old or new, never a mix.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.answer import Answer, Evidence, ExtractiveAnswerer
-from rag.chat import condense_question, validate_history
+from rag.chat import clean_text, condense_question, validate_history
 from rag.config import Settings
-from rag.errors import BadInput, ConfigError, IndexMissing
-from rag.indexer import MANIFEST, IndexReport, build_index, read_manifest
+from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
+from rag.indexer import MANIFEST, IndexReport, build_index, check_manifest, read_manifest
 from rag.retrieve import Retriever
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MODES = ("extractive", "llm")
 
 
 def clean_question(question: object, limit: int) -> str:
     """The question with control characters removed, or BadInput: clean_question(" hi\\x00 ", 10) -> "hi" """
-    if not isinstance(question, str):
-        raise BadInput("the question must be text")
-    text = _CONTROL.sub(" ", question).strip()
+    text = clean_text("" if question is None else question, "the question", limit)
     if not text:
         raise BadInput("the question is empty: type a question about the articles")
-    if len(text) > limit:
-        raise BadInput(f"the question is {len(text):,} characters long; the limit is {limit:,}")
     return text
+
+
+def parse_top_k(value: object) -> int | None:
+    """A client's top_k as an int from 1 to 50, None for "use the default", else BadInput:
+    parse_top_k("5") -> 5; parse_top_k(None) -> None; parse_top_k("abc") -> BadInput"""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadInput("top_k must be a whole number between 1 and 50")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise BadInput("top_k must be a whole number between 1 and 50") from None
+    if not (number.is_integer() and 1 <= number <= 50):  # NaN and infinities fail here too
+        raise BadInput("top_k must be a whole number between 1 and 50")
+    return int(number)
+
+
+def parse_mode(value: object, default: str) -> str:
+    """A client's answer mode: parse_mode(None, "extractive") -> "extractive"; parse_mode(3, ...) -> BadInput"""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str) or value not in MODES:
+        raise ConfigError(f"unknown mode {str(value)[:40]!r}; known modes: {', '.join(MODES)}")
+    return value
 
 
 class Assistant:
@@ -47,9 +67,19 @@ class Assistant:
         self._lock = threading.Lock()
 
     # -- index -----------------------------------------------------------------------------
-    def index(self, rebuild: bool = False, progress: Callable[[str], None] | None = None) -> IndexReport:
-        """Build or update the index from the corpus (no embedding work when nothing changed)."""
-        report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+    def index(self, rebuild: bool = False, progress: Callable[[str], None] | None = None,
+              stale_ok: bool = False) -> IndexReport:
+        """Build or update the index from the corpus (no embedding work when nothing changed).
+        stale_ok: if the index is out of date but read-only, keep answering from it (with a warning)."""
+        try:
+            report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
+        except IndexReadOnly as exc:
+            manifest = read_manifest(self.settings.index_path) if stale_ok else None
+            if manifest is None:
+                raise
+            check_manifest(manifest, self.settings)
+            return IndexReport(chunks=manifest["chunk_count"],
+                               warnings=(f"{exc}; answering from the index as it was built",))
         self._stamp = None  # force a reload on the next question
         return report
 
@@ -81,20 +111,19 @@ class Assistant:
 
     # -- answering ---------------------------------------------------------------------------
     def answerer(self, mode: str):
+        mode = parse_mode(mode, self.settings.mode)
         if mode not in self._answerers:
-            if mode != "llm":
-                raise ConfigError(f"unknown mode {mode!r}; known modes: extractive, llm")
             from rag.llm import build_llm_answerer
 
             self._answerers["llm"] = build_llm_answerer(self.settings, self._answerers["extractive"])
         return self._answerers[mode]
 
-    def _prepare(self, question, history, top_k):
-        text = clean_question(question, self.settings.max_question_chars)
-        turns = validate_history(history)
-        if top_k is not None and not 1 <= int(top_k) <= 50:
-            raise BadInput("top_k must be between 1 and 50")
-        return text, turns
+    def _prepare(self, question, history, top_k, mode):
+        """Every client value checked at the one boundary the CLI, the UI and the API share."""
+        s = self.settings
+        text = clean_question(question, s.max_question_chars)
+        turns = validate_history(history, s.max_history_messages, s.max_turn_chars)
+        return text, turns, parse_top_k(top_k), parse_mode(mode, s.mode)
 
     def ask(self, question: str, history=None, mode: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; `history` is a list of (role, text) pairs for follow-ups."""
@@ -108,8 +137,8 @@ class Assistant:
                top_k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (str), then the checked `Answer` last."""
         t0 = time.perf_counter()
-        text, turns = self._prepare(question, history, top_k)
-        answerer = self.answerer(mode or self.settings.mode)
+        text, turns, top_k, mode = self._prepare(question, history, top_k, mode)
+        answerer = self.answerer(mode)
         retriever = self.retriever
         timings: dict = {}
         query = text

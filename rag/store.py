@@ -7,8 +7,11 @@ decide what to index (see `rag.indexer`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlparse
@@ -61,6 +64,33 @@ def _unavailable(url: str, exc: Exception) -> StoreUnavailable:
     return StoreUnavailable(f"index unavailable: the Chroma server at {url} cannot be reached ({type(exc).__name__})")
 
 
+def is_writable(folder: str) -> bool:
+    """Whether Chroma may write in an index folder (access(2) also says no on a read-only mount, even to root)."""
+    return os.access(folder, os.W_OK) and os.access(Path(folder, "chroma.sqlite3"), os.W_OK)
+
+
+def read_only_copy(folder: str) -> str:
+    """A private copy of an embedded Chroma folder that cannot be written, made once per version.
+    Chroma's embedded client writes to its SQLite file even to read and has no read-only mode
+    (chroma-core/chroma#1438), so an index on read-only media is read from this copy."""
+    src = Path(folder)
+    st = (src / "chroma.sqlite3").stat()
+    key = hashlib.sha256(f"{src.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / f"rag-news-{os.getuid()}" / "read-only-index"
+    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = cache / f"{src.name}-{key}"
+    if not (target / "chroma.sqlite3").is_file():
+        partial = cache / f".{target.name}.{os.getpid()}"
+        shutil.copytree(src, partial, dirs_exist_ok=True)
+        for path in [partial, *partial.rglob("*")]:  # read-only media often carry read-only modes
+            path.chmod(path.stat().st_mode | 0o700 if path.is_dir() else path.stat().st_mode | 0o600)
+        try:
+            os.rename(partial, target)  # atomic; a concurrent reader may have made it first
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)
+    return str(target)
+
+
 class ChromaStore:
     """One Chroma collection. `location` is a folder (embedded) or a server URL."""
 
@@ -94,7 +124,8 @@ class ChromaStore:
             return client
         if not create and not Path(self.location, "chroma.sqlite3").is_file():
             raise IndexCorrupt(f"the Chroma files at {self.location} are missing. {REBUILD_HINT}")
-        return chromadb.PersistentClient(path=self.location, settings=_client_settings())
+        path = self.location if create or is_writable(self.location) else read_only_copy(self.location)
+        return chromadb.PersistentClient(path=path, settings=_client_settings())
 
     def _call(self, fn, *args, **kwargs):
         try:

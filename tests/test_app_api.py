@@ -76,7 +76,7 @@ def test_chat_maps_errors_to_messages_and_keeps_going():
                          RuntimeError("boom"))
     app = ChatApp(fake)
     turns: list = []
-    for expected in ("The question is empty", "Index unavailable: Chroma at http://x is not responding. Try again",
+    for expected in ("The question is empty", "Index unavailable: Chroma at (address hidden) is not responding. Try again",
                      "Something went wrong while answering (RuntimeError)"):
         view = list(app.respond("", turns, None, 5, True))[-1]
         turns = view[1]
@@ -137,14 +137,14 @@ def test_serve_indexes_warns_on_open_host_and_reports_a_busy_port(monkeypatch, c
 
     fake = FakeAssistant()
     report = SimpleNamespace(warnings=["bad.bin: not text"], summary=lambda: "1 added")
-    fake.index = lambda progress=None: (progress("embedding 1 chunks"), report)[1]
+    fake.index = lambda progress=None, stale_ok=False: (progress("embedding 1 chunks"), report)[1]
     monkeypatch.setattr(rag, "build_assistant", lambda settings: fake)
     launched = []
-    monkeypatch.setattr(app, "launch", lambda demo, host, port, auth: launched.append((host, port, auth)))
+    monkeypatch.setattr(app, "launch", lambda demo, host, port, auth, *limits: launched.append((host, port, auth)))
     assert app.serve(fake.settings, host="0.0.0.0", port=1234) == 0
     err = capsys.readouterr().err
     assert "warning: serving on 0.0.0.0 without --auth" in err
-    assert "[rag] embedding 1 chunks" in err and "skipped bad.bin" in err and "[rag] 1 added" in err
+    assert "[rag] embedding 1 chunks" in err and "warning: bad.bin: not text" in err and "[rag] 1 added" in err
     assert app.serve(fake.settings, host="0.0.0.0", auth="ann:pw") == 0
     assert "without --auth" not in capsys.readouterr().err
     assert launched == [("0.0.0.0", 1234, None), ("0.0.0.0", 7860, [("ann", "pw")])]

@@ -135,7 +135,7 @@ def failure(expected: str) -> Callable[[dict, str], None]:
         assert (out["mode"], out["abstained"]) == ("extractive", False)
         assert out["citations"] and out["verdicts"]  # the offline answer, with its own citations
         assert out["notice"] == f"The LLM failed ({expected.format(url=url)})" + FALLBACK
-        assert KEY not in json.dumps(out)
+        assert KEY not in json.dumps(out) and url.split("//")[1] not in json.dumps(out)  # no internal URL
     return check
 
 
@@ -154,17 +154,17 @@ CASES = [
         f"[{cite(r, SOUNDNESS)},{cite(r, UNITY)}]. The letter was in response to congratulations Kim sent for the "
         f"congress [ {cite(r, 'in response to congratulations')} ]."), check_markers),
     Case("500", lambda r: Reply("model crashed", status=500), failure(
-        "LLM server at {url} returned 500 Internal Server Error (model crashed): the server failed; try again later")),
+        "the LLM server returned 500 Internal Server Error (model crashed): the server failed; try again later")),
     Case("timeout", lambda r: Reply("too late", delay=6), failure(
-        "LLM server at {url} did not answer within 2 s (llm_timeout)")),
+        "the LLM server did not answer within 2 s (llm_timeout)")),
     Case("401", lambda r: Reply("invalid key", status=401, echo_auth=True), failure(
-        "LLM server at {url} returned 401 Unauthorized (invalid key (you sent Bearer ***)): check RAG_LLM_API_KEY")),
+        "the LLM server returned 401 Unauthorized (invalid key (you sent Bearer ***)): check RAG_LLM_API_KEY")),
     Case("429", lambda r: Reply("slow down", status=429), failure(
-        "LLM server at {url} returned 429 Too Many Requests (slow down): the server is rate-limiting requests; "
+        "the LLM server returned 429 Too Many Requests (slow down): the server is rate-limiting requests; "
         "wait a moment and ask again")),
     Case("malformed-json", lambda r: Reply("Xi said", malformed=True), failure(
-        "LLM server at {url} sent malformed output (JSONDecodeError: Expecting value: line 1 column 36 (char 35))")),
-    Case("empty", lambda r: Reply(""), failure("LLM server at {url} sent an empty answer")),
+        "the LLM server sent malformed output (JSONDecodeError: Expecting value: line 1 column 36 (char 35))")),
+    Case("empty", lambda r: Reply(""), failure("the LLM server sent an empty answer")),
 ]
 
 
@@ -195,7 +195,7 @@ def test_cli_ask_json(case, fake, seeds_assistant):
 @pytest.mark.slow
 def test_unreachable_server(make_assistant, free_port, seeds_assistant):
     url = f"http://127.0.0.1:{free_port}/v1"
-    expected = "cannot reach the LLM server at {url}: is it running? Check RAG_LLM_BASE_URL"
+    expected = "cannot reach the LLM server: is it running? Check RAG_LLM_BASE_URL"
     failure(expected)(make_assistant(url).ask(QUESTION).to_json(), url)
     proc = run_cli(seeds_assistant, url, QUESTION, "--json")
     failure(expected)(json.loads(proc.stdout), url)
@@ -206,7 +206,7 @@ def test_fallback_error_raises_a_clear_message(fake, make_assistant, seeds_assis
     fake.responder = lambda r: Reply("model crashed", status=500)
     with pytest.raises(LLMError) as err:
         make_assistant(llm_fallback="error").ask(QUESTION)
-    message = f"LLM server at {fake.url} returned 500 Internal Server Error (model crashed): the server failed; try again later"
+    message = "the LLM server returned 500 Internal Server Error (model crashed): the server failed; try again later"
     assert str(err.value) == message
     proc = run_cli(seeds_assistant, fake.url, QUESTION, RAG_LLM_FALLBACK="error")
     assert (proc.returncode, proc.stdout, proc.stderr.splitlines()[-1]) == (1, "", f"error: {message}")
@@ -218,7 +218,7 @@ def test_cli_text_output_labels_the_offline_answer(fake, seeds_assistant):
     proc = run_cli(seeds_assistant, fake.url, QUESTION)
     assert proc.returncode == 0, proc.stderr
     first = proc.stdout.splitlines()[0]
-    assert first.startswith(f"note: The LLM failed (LLM server at {fake.url} returned 500") and first.endswith(FALLBACK)
+    assert first.startswith("note: The LLM failed (the LLM server returned 500") and first.endswith(FALLBACK)
 
 
 # -- retrieval that finds nothing never reaches the model -------------------------------------------
@@ -331,8 +331,8 @@ def test_ollama_provider(fake, make_assistant):
     assert fake.requests[0].path == "/api/chat" and fake.requests[0].body["model"] == "fake"
     fake.responder = lambda r: Reply("model 'fake' not found", status=404)
     answer = assistant.ask(QUESTION)
-    assert answer.notice == (f"The LLM failed (LLM server at {fake.root} returned 404 Not Found (model 'fake' not "
-                             f"found): check RAG_LLM_MODEL (ollama pull MODEL) and RAG_LLM_BASE_URL)" + FALLBACK)
+    assert answer.notice == ("The LLM failed (the LLM server returned 404 Not Found (model 'fake' not "
+                             "found): check RAG_LLM_MODEL (ollama pull MODEL) and RAG_LLM_BASE_URL)" + FALLBACK)
 
 
 # -- configuration (no server needed) ----------------------------------------------------------------
@@ -359,13 +359,18 @@ def test_ollama_defaults_to_the_local_server():
 
 
 def test_messages_never_show_credentials():
-    from rag.llm import redact, shown_url, status_message
+    from rag.config import shown_url
+    from rag.llm import redact, status_message
 
     assert redact("Bearer sk-1 refused", "sk-1") == "Bearer *** refused"
     assert redact("no-key here", "no-key") == "no-key here"  # the placeholder is not a secret
     assert shown_url("http://user:pw@127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
-    assert status_message("http://h/v1", 503, "  busy\n now ", {}) == (
-        "LLM server at http://h/v1 returned 503 Service Unavailable (busy now): the server failed; try again later")
+    assert status_message(503, "  busy\n now ", {}) == (
+        "the LLM server returned 503 Service Unavailable (busy now): the server failed; try again later")
+    # A server that echoes the Authorization header (Basic or Bearer) or a URL with credentials
+    assert redact("you sent Basic dXNlcjpzZWNyZXQ= here", "") == "you sent Basic *** here"
+    assert redact("you sent bearer sk-abcdef123", "") == "you sent bearer ***"
+    assert redact("see http://user:secret@10.0.0.5/v1", "") == "see http://***@10.0.0.5/v1"
 
 
 def test_llm_integrations_are_imported_lazily():
@@ -449,7 +454,7 @@ def test_web_app_answers_in_llm_mode(fake, seeds_assistant, tmp_path, free_port)
         fake.responder = good_reply
         check_good(client.predict(QUESTION, [], "llm", 5, api_name="/ask"), fake.url)
         fake.responder = lambda r: Reply("model crashed", status=500)
-        failure("LLM server at {url} returned 500 Internal Server Error (model crashed): the server failed; "
+        failure("the LLM server returned 500 Internal Server Error (model crashed): the server failed; "
                 "try again later")(client.predict(QUESTION, [], "llm", 5, api_name="/ask"), fake.url)
     finally:
         proc.terminate()

@@ -10,24 +10,55 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no phoning home
+# A private temp folder per server process (gradio reads it at import), emptied at start and removed at exit.
+TEMP_DIR = Path(tempfile.gettempdir()) / f"rag-news-{os.getuid()}" / f"gradio-{os.getpid()}"
+os.environ.setdefault("GRADIO_TEMP_DIR", str(TEMP_DIR))
 
 import gradio as gr  # noqa: E402
 
 from rag.errors import (  # noqa: E402
     BadInput, IndexCorrupt, IndexMismatch, IndexMissing, LLMError, RagError, StoreUnavailable)
 from ui import render  # noqa: E402
+from ui.guard import LOOPBACK_NAMES, Guard  # noqa: E402
 from ui.style import CSS, HEAD  # noqa: E402
 
 log = logging.getLogger("rag.ui")
 
 
+MAX_SESSION_TURNS = 50  # a browser session keeps its last 50 questions and answers
+SHOWN_QUESTION_CHARS = 300  # a refused question is kept in the chat only this long
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^/\s'\"]+/)*[^/\s'\"]+")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\")]+", re.I)
+
+
+def public_text(text: str) -> str:
+    """A message as a client may see it: no absolute server paths or URLs.
+    public_text("no index at /srv/x/index. Build it") -> "no index at …/index. Build it" """
+    text = _URL.sub("(address hidden)", text)
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(0).rstrip(".").rsplit("/", 1)[-1]
+                              + ("." if m.group(0).endswith(".") else ""), text)
+
+
+def log_unexpected(what: str) -> None:
+    """A one-line log entry for an unexpected failure; the traceback only with RAG_DEBUG=1."""
+    if os.environ.get("RAG_DEBUG"):
+        log.exception("unexpected error %s", what)
+    else:
+        exc = sys.exc_info()[1]
+        log.error("unexpected error %s: %s: %s (set RAG_DEBUG=1 for the traceback)", what,
+                  type(exc).__name__, str(exc)[:200])
+
+
 def error_message(exc: Exception) -> str:
-    """A readable chat message for any failure while answering."""
-    text = str(exc).strip() or type(exc).__name__
+    """A readable chat message for any failure while answering (no server paths or URLs)."""
+    text = public_text(str(exc).strip()) or type(exc).__name__
     if "_" not in text.split(" ", 1)[0]:  # "the question…" -> "The question…", but keep "top_k must…"
         text = text[:1].upper() + text[1:]
     text = text.rstrip(".")
@@ -54,18 +85,25 @@ def history_pairs(turns: list[dict]) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_history(history) -> list[tuple[str, str]]:
-    """API history: a list (or JSON text) of [role, text] pairs or {"role", "content"} messages."""
+def parse_history(history) -> list:
+    """API history: a list (or JSON text) of [role, text] pairs or {"role", "content"} messages.
+    The library checks the pairs and their sizes; the request size is capped before this runs."""
     if history in (None, ""):
         return []
     if isinstance(history, str):
         try:
             history = json.loads(history)
-        except ValueError as exc:
-            raise BadInput(f"history is not valid JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise BadInput(f"history is not valid JSON: {str(exc)[:100]}") from None
     if not isinstance(history, list):
         raise BadInput("history must be a list of [role, text] pairs")
     return [(m.get("role"), m.get("content")) if isinstance(m, dict) else m for m in history]
+
+
+def kept_question(question: object) -> str:
+    """What a session stores of a question: a refused 10 MB question must not stay in memory."""
+    text = question if isinstance(question, str) else ""
+    return text if len(text) <= SHOWN_QUESTION_CHARS else text[:SHOWN_QUESTION_CHARS] + f"… ({len(text):,} characters)"
 
 
 class ChatApp:
@@ -96,12 +134,13 @@ class ChatApp:
         yield from self._answer(turns[-1]["question"], turns[:-1], mode, top_k, show_unsupported)
 
     def _answer(self, question: str, turns: list[dict], mode, top_k, show_unsupported: bool, clear_box=False):
-        turns = [*turns, {"question": question, "answer": None, "error": None, "partial": ""}]
+        turns = [*turns[-(MAX_SESSION_TURNS - 1):],
+                 {"question": kept_question(question), "answer": None, "error": None, "partial": ""}]
         i = len(turns) - 1
         yield self._view(turns, i, show_unsupported, clear_box)
         try:
-            events = self.assistant.stream(question, history=history_pairs(turns[:-1]), mode=mode or None,
-                                           top_k=int(top_k) if top_k else None)
+            # Mode and top_k go to the library as sent: it checks every client value in one place.
+            events = self.assistant.stream(question, history=history_pairs(turns[:-1]), mode=mode, top_k=top_k)
             for event in events:
                 if isinstance(event, str):
                     turns[i] = {**turns[i], "partial": event}
@@ -110,7 +149,7 @@ class ChatApp:
                 yield self._view(turns, i, show_unsupported)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a chat message; the app keeps serving
             if not isinstance(exc, RagError):
-                log.exception("unexpected error while answering")
+                log_unexpected("while answering")
             turns[i] = {**turns[i], "error": error_message(exc), "partial": None}
             yield self._view(turns, i, show_unsupported)
 
@@ -131,11 +170,10 @@ class ChatApp:
         """Answer one question; returns the same JSON object as `rag ask --json`.
         history: [[role, text], ...] (or its JSON text); mode: "extractive" or "llm"; top_k: 1-50."""
         try:
-            answer = self.assistant.ask(question, history=parse_history(history), mode=mode or None,
-                                        top_k=int(top_k) if top_k else None)
+            answer = self.assistant.ask(question, history=parse_history(history), mode=mode, top_k=top_k)
         except Exception as exc:  # noqa: BLE001 - the client gets a message, the server keeps serving
             if not isinstance(exc, RagError):
-                log.exception("unexpected error in /ask")
+                log_unexpected("in /ask")
             raise gr.Error(error_message(exc), print_exception=False) from exc
         return answer.to_json()
 
@@ -236,16 +274,52 @@ THEME = gr.themes.Soft(
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, **kwargs):
-    """Start the server with this app's queue limits, theme, CSS and script."""
+def allowed_hosts(host: str, extra: str = "") -> frozenset[str]:
+    """Host names the server answers to: loopback names, the bound address, and `extra` (comma-separated).
+    Bound to every interface (0.0.0.0 or ::), also this machine's name and interface addresses."""
+    names = {*LOOPBACK_NAMES, host.lower().strip("[]")}
+    if host in ("0.0.0.0", "::", ""):
+        import socket
+
+        import psutil
+
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        names |= {a.address.split("%")[0].lower() for addrs in psutil.net_if_addrs().values() for a in addrs
+                  if a.family in (socket.AF_INET, socket.AF_INET6)}
+    names |= {n.strip().lower() for n in extra.split(",") if n.strip()}
+    return frozenset(names)
+
+
+def clean_temp_dir() -> None:
+    """Empty this process's Gradio temp folder, and remove those left by servers that are gone."""
+    shutil.rmtree(TEMP_DIR, ignore_errors=True)
+    for old in TEMP_DIR.parent.glob("gradio-*"):
+        pid = old.name.removeprefix("gradio-")
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, hosts: str = "",
+           max_body: int = 1_000_000, **kwargs):
+    """Start the server with this app's queue limits, theme, CSS, script and HTTP guards."""
+    from starlette.middleware import Middleware
+
     # A 2-core machine: an extractive answer is ~20-50 ms of CPU (mostly the query embedding) and ~85 ms
     # end to end through gradio_client. Measured with 16 concurrent sessions, limits 2-8 give the same
     # ~13 answers/s and 1 doubles p95, so 4 keeps both cores busy without thrashing torch's threads;
     # up to 64 more requests wait in line instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=64)
-    return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=False, share=False,
-                       ssr_mode=False, show_error=False, run_history=False, footer_links=["api"], theme=THEME,
-                       css=CSS, head=HEAD, **kwargs)
+    guard = Middleware(Guard, allowed_hosts=allowed_hosts(host, hosts), max_body=max_body, uploads=False,
+                       api_arity={"ask": 4})
+    clean_temp_dir()
+    try:
+        return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=False, share=False,
+                           ssr_mode=False, show_error=False, run_history=False, footer_links=["api"], theme=THEME,
+                           css=CSS, head=HEAD, max_file_size=max_body, app_kwargs={"middleware": [guard]},
+                           **{"quiet": True, **kwargs})
+    finally:
+        if not kwargs.get("prevent_thread_lock"):
+            shutil.rmtree(TEMP_DIR, ignore_errors=True)
 
 
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> int:
@@ -253,18 +327,18 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
     from rag import build_assistant
 
     credentials = parse_auth(auth)
-    if host not in ("127.0.0.1", "localhost", "::1") and not credentials:
+    if host not in LOOPBACK_NAMES and not credentials:
         print(f"warning: serving on {host} without --auth: anyone who can reach this machine can use the app",
               file=sys.stderr)
     assistant = build_assistant(settings)
-    report = assistant.index(progress=_progress)
+    report = assistant.index(progress=_progress, stale_ok=True)
     for warning in report.warnings:
-        print(f"warning: skipped {warning}", file=sys.stderr)
+        print(f"warning: {warning}", file=sys.stderr)
     _progress(report.summary())
     demo = build_demo(assistant)
     _progress(f"serving on http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port} (Ctrl-C to stop)")
     try:
-        launch(demo, host, port, credentials)
+        launch(demo, host, port, credentials, settings.allowed_hosts, settings.max_request_bytes)
     except OSError as exc:
         print(f"error: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
