@@ -108,3 +108,14 @@ def test_how_many_is_never_answered_without_a_number(seeds_assistant):
     answer = seeds_assistant.ask("Exactly how many ballistic missiles did North Korea test?")
     assert answer.abstained or all(states_kind(c.quote, "number") for c in answer.citations)
     assert "record number" not in answer.text  # the sentence that only says "a record number" is no answer
+
+
+def test_an_answer_carries_at_most_max_citations():
+    from rag.answer import finish_answer
+    from rag.cite import Citation
+
+    quote = "Xi Jinping wrote to Kim Jong Un."
+    citations = [Citation(n, f"d{n}", "t", quote, 0, len(quote), 1.0) for n in range(1, 41)]
+    text = quote + "".join(f" [{n}]" for n in range(1, 41))
+    answer = finish_answer("q", text, citations, Settings(max_citations=12), "extractive", (), "q")
+    assert len(answer.citations) == 12 and "[13]" not in answer.text and not answer.abstained

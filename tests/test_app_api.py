@@ -216,7 +216,8 @@ def test_ask_returns_the_rag_ask_json_contract(client):
     for c in result["citations"]:
         assert set(c) == CITATION_KEYS
         assert isinstance(c["n"], int) and isinstance(c["start"], int) and isinstance(c["score"], float)
-        original = Path(c["source"]).read_text(encoding="utf-8")
+        assert not Path(c["source"]).is_absolute()  # named relative to the corpus, never a server path
+        original = (SEEDS / c["source"]).read_text(encoding="utf-8")  # the served corpus is a copy of the seeds
         assert c["quote"] == original[c["start"]:c["end"]]
         assert c["context"][c["context_start"]:c["context_start"] + len(c["quote"])] == c["quote"]
     for v in result["verdicts"]:

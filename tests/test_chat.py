@@ -35,3 +35,32 @@ def test_validate_history():
         validate_history([("system", "x")])
     with pytest.raises(BadInput):
         validate_history(["not a pair"])
+
+
+def test_history_is_bounded_per_message_and_in_count():
+    long_chat = [("user", f"question {i}") for i in range(100)]
+    kept = validate_history(long_chat, max_messages=10, max_chars=50)
+    assert kept == long_chat[-10:]  # older messages are dropped, not refused
+    with pytest.raises(BadInput, match="history message 1 is 8,000,000 characters"):
+        validate_history([["user", "Kim " * 2_000_000], ["assistant", "x"]])
+    with pytest.raises(BadInput, match="not valid text"):
+        validate_history([["user", "lone \ud800 surrogate"]])
+    with pytest.raises(BadInput):
+        validate_history("user: hi")
+    with pytest.raises(BadInput):
+        validate_history([["user", "a", "b"]])
+
+
+def test_clean_text_refuses_what_it_cannot_use():
+    from rag.chat import clean_text
+
+    assert clean_text(" a\x00b ", "the question", 10) == "a b"
+    for bad in (None, 3, ["q"], "x" * 11, "\udcff"):
+        with pytest.raises(BadInput):
+            clean_text(bad, "the question", 10)
+
+
+def test_condensed_query_stays_short_whatever_the_history():
+    history = [("user", "Kim " * 1000 + "Jong Un"), ("assistant", "And " + "Xi Jinping " * 500)]
+    query = condense_question("And then?", history)
+    assert query.startswith("And then?") and len(query) < 300

@@ -48,3 +48,9 @@ def test_public_settings_never_show_the_api_key():
     shown = Settings(llm_api_key="sk-secret-123", llm_model="m").public()
     assert "llm_api_key" not in shown and "sk-secret-123" not in json.dumps(shown) and shown["llm_model"] == "m"
     assert set(shown) | {"llm_api_key"} == set(Settings.__dataclass_fields__)  # nothing else is left out
+
+
+def test_public_settings_hide_credentials_inside_urls():
+    shown = Settings(llm_base_url="http://user:secret@10.0.0.5:8080/v1", chroma_url="https://a:b@c:8000").public()
+    assert shown["llm_base_url"] == "http://10.0.0.5:8080/v1" and shown["chroma_url"] == "https://c:8000"
+    assert "secret" not in json.dumps(shown)

@@ -125,3 +125,38 @@ def test_empty_corpus(tmp_path):
         build_index(settings, FakeEmbedder())
     with pytest.raises(CorpusError):
         build_index(settings.replace(corpus_dir=str(tmp_path / "missing")), FakeEmbedder())
+
+
+def test_an_up_to_date_index_is_read_without_the_lock(tmp_settings):
+    import fcntl
+
+    build_index(tmp_settings, FakeEmbedder())
+    with open(tmp_settings.index_path / ".lock", "a") as held:  # another indexer holds the lock
+        fcntl.flock(held, fcntl.LOCK_EX)
+        report = build_index(tmp_settings.replace(lock_timeout=0.5), FakeEmbedder())
+    assert not report.changed and report.chunks > 0
+
+
+def test_a_held_lock_is_waited_for_with_a_message_then_given_up(tmp_settings, corpus_copy):
+    import fcntl
+    import time
+
+    from rag.errors import IndexBusy
+
+    build_index(tmp_settings, FakeEmbedder())
+    (corpus_copy / "new.txt").write_text("Border trade\n\nTrucks crossed the bridge at Dandong on Tuesday.\n")
+    said = []
+    with open(tmp_settings.index_path / ".lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        started = time.monotonic()
+        with pytest.raises(IndexBusy, match="lock_timeout"):
+            build_index(tmp_settings.replace(lock_timeout=1.0), FakeEmbedder(), progress=said.append)
+    assert 0.9 < time.monotonic() - started < 5
+    assert any("waiting for another `rag index`" in m for m in said)
+    assert build_index(tmp_settings, FakeEmbedder()).added == ("new",)  # released: the next run goes ahead
+
+
+def test_manifest_names_sources_relative_to_the_corpus(tmp_settings):
+    build_index(tmp_settings, FakeEmbedder())
+    documents = read_manifest(tmp_settings.index_path)["documents"]
+    assert documents["000_468aaedc6a09fc6c"]["source"] == "000_468aaedc6a09fc6c.txt"

@@ -99,7 +99,7 @@ def check_good(out: dict, url: str) -> None:
     assert [(v["reason"], v["markers"]) for v in out["verdicts"]] == [("ok", [1]), ("ok", [2])]
     assert re.findall(r"\[[^\]]*\d[^\]]*\]", out["answer"]) == ["[1]", "[2]"]
     for c in out["citations"]:  # every citation is an exact span of the original article
-        assert open(c["source"], encoding="utf-8").read()[c["start"]:c["end"]] == c["quote"]
+        assert (SEEDS / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
 
 
 def check_missing_number(out: dict, url: str) -> None:

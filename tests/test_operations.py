@@ -146,7 +146,7 @@ def test_default_bind_is_loopback(tmp_path, corpus):
         server.stop()
 
 
-def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
+def test_load_48_sessions_for_45_seconds(tmp_path, corpus):
     server = RagServer(tmp_path / "srv", corpus).wait_ready()
     questions = ["What was Mike Pompeo planning?", "Who is Li Jianguo?", "What did Mao Ning call for?",
                  "When did KCNA last report a message from Mr Xi?", "Who won the 2022 World Cup?"]
@@ -157,7 +157,7 @@ def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
             ask(warm, q)
         rss_start = proc.memory_info().rss
         latencies, errors, lock = [], [], threading.Lock()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 45
         rss_samples = []
 
         def session(i):
@@ -176,7 +176,7 @@ def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
                     if not ok:
                         errors.append(a)
 
-        threads = [threading.Thread(target=session, args=(i,)) for i in range(32)]
+        threads = [threading.Thread(target=session, args=(i,)) for i in range(48)]
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -190,7 +190,7 @@ def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
         elapsed = time.monotonic() - started
         rss_end = proc.memory_info().rss
         lat = sorted(latencies)
-        figures = {"sessions": 32, "seconds": round(elapsed, 1), "answers": len(lat),
+        figures = {"sessions": 48, "seconds": round(elapsed, 1), "answers": len(lat),
                    "answers_per_s": round(len(lat) / elapsed, 2),
                    "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(lat[int(0.95 * len(lat)) - 1], 1),
                    "p99_ms": round(lat[int(0.99 * len(lat)) - 1], 1), "errors": len(errors),
@@ -201,7 +201,7 @@ def test_load_32_sessions_for_60_seconds(tmp_path, corpus):
         print("\nload:", figures)
         assert not errors, errors[:3]
         assert len(lat) >= 100
-        assert rss_end - rss_start < 200 * 2**20, figures  # flat: no per-request growth
+        assert rss_end < 1.10 * rss_start, figures  # flat within 10%: no per-request growth
     finally:
         server.stop()
 

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -336,6 +337,8 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
         print(f"warning: {warning}", file=sys.stderr)
     _progress(report.summary())
     demo = build_demo(assistant)
+    # SIGTERM (systemd, docker stop, kill) unwinds like Ctrl-C, so the temp folder is removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _progress(f"serving on http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port} (Ctrl-C to stop)")
     try:
         launch(demo, host, port, credentials, settings.allowed_hosts, settings.max_request_bytes)
