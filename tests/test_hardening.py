@@ -240,15 +240,16 @@ def test_7_every_route_but_the_login_form_needs_a_session(guarded):
 
 
 def test_9_a_session_keeps_no_oversized_question():
-    from types import SimpleNamespace
-
+    from rag.config import Settings
     from rag.errors import BadInput
     from ui.app import MAX_SESSION_TURNS, ChatApp
 
     class Refusing:
-        settings = SimpleNamespace()
+        settings = Settings()
+        asked = 0
 
         def stream(self, question, **_):
+            Refusing.asked += 1
             raise BadInput("the question is too long")
             yield  # pragma: no cover
 
@@ -256,4 +257,7 @@ def test_9_a_session_keeps_no_oversized_question():
     for _ in range(MAX_SESSION_TURNS + 5):
         turns = list(app.respond("x" * 10_000_000, turns, None, 5, True))[-1][1]
     assert len(turns) == MAX_SESSION_TURNS
-    assert max(len(t["question"]) for t in turns) < 400 and "10,000,000 characters" in turns[-1]["question"]
+    assert max(len(t["question"]) for t in turns) <= 300 and turns[-1]["length"] == 10_000_000
+    chat = list(app.retry(turns, None, 5, True))[-1][0]
+    assert Refusing.asked == MAX_SESSION_TURNS + 5  # a question kept only in part is not asked again
+    assert "10,000,000 characters" in chat[-2]["content"]

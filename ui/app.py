@@ -101,10 +101,14 @@ def parse_history(history) -> list:
     return [(m.get("role"), m.get("content")) if isinstance(m, dict) else m for m in history]
 
 
-def kept_question(question: object) -> str:
-    """What a session stores of a question: a refused 10 MB question must not stay in memory."""
+def kept_turn(question: object, limit: int) -> dict:
+    """A new chat turn. A question over the limit (it will be refused) is kept as its first 300
+    characters plus its length, so refused 10 MB questions do not pile up in a session."""
     text = question if isinstance(question, str) else ""
-    return text if len(text) <= SHOWN_QUESTION_CHARS else text[:SHOWN_QUESTION_CHARS] + f"… ({len(text):,} characters)"
+    turn = {"question": text, "answer": None, "error": None, "partial": ""}
+    if len(text) > limit:
+        turn.update(question=text[:SHOWN_QUESTION_CHARS], length=len(text))
+    return turn
 
 
 class ChatApp:
@@ -129,14 +133,13 @@ class ChatApp:
 
     def retry(self, turns, mode, top_k, show_unsupported):
         """Ask the last question again (e.g. after an error or a mode change), keeping any draft."""
-        if not turns:
-            yield self._view([], None, show_unsupported)
+        if not turns or "length" in turns[-1]:  # nothing to ask again, or a refused question kept only in part
+            yield self._view(turns or [], len(turns or []) - 1 if turns else None, show_unsupported)
             return
         yield from self._answer(turns[-1]["question"], turns[:-1], mode, top_k, show_unsupported)
 
     def _answer(self, question: str, turns: list[dict], mode, top_k, show_unsupported: bool, clear_box=False):
-        turns = [*turns[-(MAX_SESSION_TURNS - 1):],
-                 {"question": kept_question(question), "answer": None, "error": None, "partial": ""}]
+        turns = [*turns[-(MAX_SESSION_TURNS - 1):], kept_turn(question, self.assistant.settings.max_question_chars)]
         i = len(turns) - 1
         yield self._view(turns, i, show_unsupported, clear_box)
         try:

@@ -147,13 +147,15 @@ def render_error(message: str) -> str:
             f'<p class="rag-text">{text_html(message)}</p></div>')
 
 
-def render_question(question: str) -> str:
-    """A user bubble; an empty question is shown as such and a very long one is cut."""
+def render_question(question: str, length: int | None = None) -> str:
+    """A user bubble; an empty question is shown as such and a very long one is cut.
+    `length`: the full length of a question the session kept only in part."""
     if not question.strip():
         return '<div class="rag-q rag-empty">(empty question)</div>'
     shown = text_html(question[:QUESTION_PREVIEW])
-    if len(question) > QUESTION_PREVIEW:
-        shown += f' <span class="rag-cut">… ({len(question):,} characters)</span>'
+    length = max(length or 0, len(question))
+    if length > QUESTION_PREVIEW:
+        shown += f' <span class="rag-cut">… ({length:,} characters)</span>'
     return f'<div class="rag-q">{shown}</div>'
 
 
@@ -161,7 +163,7 @@ def chat_messages(turns: list[dict], show_unsupported: bool = True) -> list[dict
     """Chatbot messages for the conversation; each turn is {question, answer|None, error|None, partial|None}."""
     messages = []
     for i, turn in enumerate(turns):
-        messages.append({"role": "user", "content": render_question(turn["question"])})
+        messages.append({"role": "user", "content": render_question(turn["question"], turn.get("length"))})
         if turn.get("error"):
             content = render_error(turn["error"])
         elif turn.get("answer"):
