@@ -141,18 +141,6 @@ def test_2_upload_route_is_closed_and_temp_folders_are_cleaned(served):
     served.wait_ready()
 
 
-def test_3_failed_logins_are_throttled(guarded):
-    form = "username=reader&password={}".format
-    codes = [http(guarded.url + "/login", form(f"wrong-{i}").encode(),
-                  {"Content-Type": "application/x-www-form-urlencoded"})[0] for i in range(6)]
-    assert codes == [400] * 5 + [429]
-    right = http(guarded.url + "/login", form(PASSWORD).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
-    assert right[0] == 429 and "try again in" in right[1]  # locked out, even with the right password
-    log = guarded.output()
-    assert "failed login from 127.0.0.1; locked out for 30 s" in log
-    assert "wrong-" not in log and PASSWORD not in log
-
-
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root to bind-mount read-only")
 def test_4_a_read_only_index_answers_and_says_why_it_cannot_update(tmp_path):
     corpus, index, ro = tmp_path / "corpus", tmp_path / "index", tmp_path / "ro"
@@ -261,3 +249,16 @@ def test_9_a_session_keeps_no_oversized_question():
     chat = list(app.retry(turns, None, 5, True))[-1][0]
     assert Refusing.asked == MAX_SESSION_TURNS + 5  # a question kept only in part is not asked again
     assert "10,000,000 characters" in chat[-2]["content"]
+
+
+def test_3_failed_logins_are_throttled(guarded):
+    """Last in the file: it locks 127.0.0.1 out of the shared --auth server for 30 s."""
+    form = "username=reader&password={}".format
+    codes = [http(guarded.url + "/login", form(f"wrong-{i}").encode(),
+                  {"Content-Type": "application/x-www-form-urlencoded"})[0] for i in range(6)]
+    assert codes == [400] * 5 + [429]
+    right = http(guarded.url + "/login", form(PASSWORD).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+    assert right[0] == 429 and "try again in" in right[1]  # locked out, even with the right password
+    log = guarded.output()
+    assert "failed login from 127.0.0.1; locked out for 30 s" in log
+    assert "wrong-" not in log and PASSWORD not in log
