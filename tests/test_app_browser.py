@@ -283,3 +283,32 @@ def test_llm_answer_streams_and_flags_the_unsupported_sentence(llm_server, brows
         shoot(page, "ui-desktop-llm-flagged.png")
     finally:
         page.close()
+
+
+def test_login_form_works_under_auth_at_phone_and_desktop_widths(tmp_path, browser):
+    """The HTTP guard lets the login form and its assets through and nothing else; after logging in,
+    the app (its queue, heartbeat and config) works as without --auth."""
+    from playwright.sync_api import expect
+
+    shutil.copytree(SEEDS, tmp_path / "corpus")
+    server = RagServer(tmp_path, tmp_path / "corpus", "--auth", "reader:s3cret-pass").wait_ready()
+    try:
+        for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            context = browser.new_context(viewport=viewport)
+            page = context.new_page()
+            failed = []
+            page.on("response", lambda r: r.status >= 400 and failed.append((r.status, r.url)))
+            page.goto(server.url)
+            page.wait_for_selector("input[type=password]", timeout=30_000)
+            assert page.locator("#rag-question").count() == 0  # nothing of the app before logging in
+            shoot(page, f"ui-{name}-login.png")
+            page.fill("input[type=text]", "reader")
+            page.fill("input[type=password]", "s3cret-pass")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#rag-question textarea", timeout=30_000)
+            expect(ask(page, "Who is Mao Ning?")).to_contain_text("spokesperson Mao Ning")
+            shoot(page, f"ui-{name}-after-login.png")
+            assert not failed, failed
+            context.close()
+    finally:
+        server.stop()
