@@ -14,9 +14,11 @@ from rag.errors import BadInput
 from rag.retrieve import STOPWORDS
 
 History = Sequence[tuple[str, str]]
-_FOLLOWUP_WORDS = re.compile(
-    r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|then|there|the same|"
-    r"also|too|else|other|another|next|before|after|earlier|later|first|second|third|last)\b", re.I)
+_ELLIPSIS = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.I)
+# Words that refer back; "this week" or "these days" name a time, not an earlier turn.
+_REFERENCE = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|that|there|then|this|these|those)\b"
+                        r"(?!\s+(?:week|month|year|morning|afternoon|evening|weekend|days?)\b)", re.I)
+_POINTERS = {"this", "these", "those"}
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+(?:\s+(?:[A-Z][\w’'-]+|of|de|the))*\s*)+|\b(?:1[89]|20)\d\d\b|\b\d+(?:st|nd|rd|th)\b")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -73,9 +75,19 @@ def key_entities(text: str) -> list[str]:
 
 
 def is_followup(question: str) -> bool:
-    """Short or pronoun-led questions lean on the history: is_followup("When did he send it?") -> True"""
+    """Whether a question leans on the history: it opens with an ellipsis ("And in 2018?"), uses a
+    pronoun or "that"/"there" before naming anyone it could refer to, points back with "this"/"those"
+    (but not "this week"), or is too short to stand alone. A question naming its own subject is not
+    one, so the history cannot bend it: is_followup("When did he send it?") -> True;
+    is_followup("Who is Mao Ning?") -> False; is_followup("What did Xi say in his letter?") -> False"""
+    if _ELLIPSIS.search(question):
+        return True
+    names = [question.find(e) for e in key_entities(question)]
+    for m in _REFERENCE.finditer(question):
+        if m.group(0).lower() in _POINTERS or not any(0 <= start < m.start() for start in names):
+            return True
     content = [w for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS]
-    return bool(_FOLLOWUP_WORDS.search(question)) or len(content) <= 2
+    return not names and len(content) <= 2
 
 
 def condense_question(question: str, history: History, turns: int = 2) -> str:

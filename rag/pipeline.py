@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.answer import Answer, Evidence, ExtractiveAnswerer
-from rag.chat import clean_text, condense_question, validate_history
+from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
 from rag.indexer import MANIFEST, IndexReport, build_index, check_manifest, read_manifest
@@ -141,11 +141,9 @@ class Assistant:
         answerer = self.answerer(mode)
         retriever = self.retriever
         timings: dict = {}
-        query = text
-        if turns and hasattr(answerer, "condense"):
-            query = answerer.condense(text, turns)
-        elif turns:
-            query = condense_question(text, turns)
+        query = text  # a self-contained question is searched as asked, whatever came before it
+        if turns and is_followup(text):
+            query = answerer.condense(text, turns) if hasattr(answerer, "condense") else condense_question(text, turns)
         t1 = time.perf_counter()
         hits = retriever.retrieve(query, top_k, timings)
         t2 = time.perf_counter()

@@ -12,7 +12,20 @@ def test_key_entities():
 def test_is_followup():
     assert is_followup("When did he send it?")
     assert is_followup("And then?")
+    assert is_followup("And in 2018?")
+    assert is_followup("Why?")
+    assert is_followup("What did he tell Kim?")  # "he" comes before any name it could mean
+    assert is_followup("What did Xi say about this new message?")
     assert not is_followup("What did Mike Pompeo plan in Pyongyang?")
+    assert not is_followup("Who is Mao Ning?")  # short, but it names its own subject
+    assert not is_followup("What did Xi say in his letter to Kim?")  # "his" has "Xi" before it
+    assert not is_followup("Where was the first North-U.S. summit that Trump canceled supposed to take place?")
+
+
+def test_a_self_contained_question_is_not_bent_by_the_history():
+    history = [("user", "What did Xi say in his letter to Kim?"),
+               ("assistant", "Xi Jinping told Kim Jong Un after the 19th Congress that … [1]")]
+    assert condense_question("Who is Mao Ning?", history) == "Who is Mao Ning?"
 
 
 def test_condense_carries_entities():
