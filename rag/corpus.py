@@ -7,6 +7,7 @@ rules live in rag.clean; this module does the I/O, HTML text extraction and skip
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import os
@@ -39,6 +40,7 @@ class Article:
     outlet: str | None  # e.g. "Reuters", "NK News"
     byline: str | None  # e.g. "Sarah Kim"
     sha256: str  # of the raw file bytes
+    source: str = ""  # path relative to the corpus folder: the only file name clients are shown
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean-text span [start, end) to original offsets; separators shrink to the nearest text.
@@ -194,7 +196,7 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
             continue
         doc_id = doc_id_for(rel, used_ids)
         try:
-            article = load_article(path, doc_id, max_bytes)
+            article = dataclasses.replace(load_article(path, doc_id, max_bytes), source=rel)
         except CorpusError as exc:
             warnings.append(f"{rel}: skipped, {str(exc).removeprefix(f'{path}: ')}")
             continue

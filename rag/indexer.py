@@ -129,11 +129,18 @@ def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, l
     return chunk_vectors, sentence_keys, list(vectors)
 
 
-def load_index_manifest(settings: Settings) -> dict:
+def load_checked_manifest(settings: Settings) -> dict | None:
+    """The manifest if there is one, refused (IndexMismatch) when built with other settings."""
     manifest = read_manifest(settings.index_path)
+    if manifest is not None:
+        check_manifest(manifest, settings)
+    return manifest
+
+
+def load_index_manifest(settings: Settings) -> dict:
+    manifest = load_checked_manifest(settings)
     if manifest is None:
         raise IndexMissing(f"no index at {settings.index_dir}. Build it with: rag index")
-    check_manifest(manifest, settings)
     return manifest
 
 
@@ -175,15 +182,6 @@ def index_lock(index_dir: Path, timeout: float = 120.0, say: Callable[[str], Non
         yield
 
 
-def corpus_name(path: str, corpus_dir: str) -> str:
-    """The file's name relative to the corpus folder, the only name clients see (never a server path):
-    corpus_name("/srv/news/2019/a.txt", "/srv/news") -> "2019/a.txt" """
-    try:
-        return Path(path).resolve().relative_to(Path(corpus_dir).resolve()).as_posix()
-    except ValueError:
-        return Path(path).name
-
-
 def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, list, list]:
     """(added, updated, removed, unchanged) document ids: plan_changes([a], {}) -> ([a.doc_id], [], [], [])"""
     current = {a.doc_id: a.sha256 for a in articles}
@@ -210,12 +208,11 @@ def _collect_garbage(settings: Settings, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def up_to_date(settings: Settings, articles: list[Article], warnings: list, t0: float) -> IndexReport | None:
-    """The no-change report when the live index already matches the corpus (verified), else None."""
-    old = read_manifest(settings.index_path)
+def unchanged_report(settings: Settings, old: dict | None, articles: list[Article], warnings: list,
+                     t0: float) -> IndexReport | None:
+    """The no-change report when the index `old` describes already matches the corpus (verified), else None."""
     if old is None:
         return None
-    check_manifest(old, settings)
     added, updated, removed, unchanged = plan_changes(articles, old["documents"])
     if added or updated or removed:
         return None
@@ -234,18 +231,18 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
     if not articles:
         raise CorpusError(f"the corpus {settings.corpus_dir} holds no readable article (.txt, .md, .html)"
                           + ("; skipped: " + "; ".join(warnings) if warnings else ""))
-    if not rebuild:  # an up-to-date index is checked without the lock or any write: read-only media work
-        current = up_to_date(settings, articles, warnings, t0)
+    # An up-to-date index is checked without the lock or any write, so read-only media work; under the
+    # lock the check runs again, since another indexer may have just done the work.
+    current = None if rebuild else unchanged_report(settings, load_checked_manifest(settings), articles, warnings, t0)
+    if current is not None:
+        return current
+    with index_lock(index_dir, settings.lock_timeout, say):
+        old = None if rebuild else load_checked_manifest(settings)
+        current = unchanged_report(settings, old, articles, warnings, t0)
         if current is not None:
             return current
-    with index_lock(index_dir, settings.lock_timeout, say):
-        old = None if rebuild else read_manifest(index_dir)
-        if old is not None:
-            check_manifest(old, settings)
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
-        if old is not None and not (added or updated or removed):  # another indexer just did the work
-            return up_to_date(settings, articles, warnings, t0)
         generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
                     "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
@@ -280,7 +277,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             for a in articles:
                 prior = old_docs.get(a.doc_id, {})
                 manifest["documents"][a.doc_id] = {
-                    "sha256": a.sha256, "path": a.path, "source": corpus_name(a.path, settings.corpus_dir),
+                    "sha256": a.sha256, "path": a.path, "source": a.source,
                     "title": a.title, "outlet": a.outlet, "byline": a.byline,
                     "chunks": counts.get(a.doc_id, prior.get("chunks", 0))}
             manifest["chunk_count"] = new_store.count()

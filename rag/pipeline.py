@@ -16,7 +16,7 @@ from rag.answer import Answer, Evidence, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
-from rag.indexer import MANIFEST, IndexReport, build_index, check_manifest, read_manifest
+from rag.indexer import MANIFEST, IndexReport, build_index, load_checked_manifest, read_manifest
 from rag.retrieve import Retriever
 
 MODES = ("extractive", "llm")
@@ -74,10 +74,9 @@ class Assistant:
         try:
             report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
         except IndexReadOnly as exc:
-            manifest = read_manifest(self.settings.index_path) if stale_ok else None
+            manifest = load_checked_manifest(self.settings) if stale_ok else None
             if manifest is None:
                 raise
-            check_manifest(manifest, self.settings)
             return IndexReport(chunks=manifest["chunk_count"],
                                warnings=(f"{exc}; answering from the index as it was built",))
         self._stamp = None  # force a reload on the next question
@@ -118,12 +117,13 @@ class Assistant:
             self._answerers["llm"] = build_llm_answerer(self.settings, self._answerers["extractive"])
         return self._answerers[mode]
 
-    def _prepare(self, question, history, top_k, mode):
-        """Every client value checked at the one boundary the CLI, the UI and the API share."""
+    def _prepare(self, question, history, top_k):
+        """Every client value checked at the one boundary the CLI, the UI and the API share
+        (the mode is checked by `answerer`)."""
         s = self.settings
         text = clean_question(question, s.max_question_chars)
         turns = validate_history(history, s.max_history_messages, s.max_turn_chars)
-        return text, turns, parse_top_k(top_k), parse_mode(mode, s.mode)
+        return text, turns, parse_top_k(top_k)
 
     def ask(self, question: str, history=None, mode: str | None = None, top_k: int | None = None) -> Answer:
         """Answer one question; `history` is a list of (role, text) pairs for follow-ups."""
@@ -137,7 +137,7 @@ class Assistant:
                top_k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (str), then the checked `Answer` last."""
         t0 = time.perf_counter()
-        text, turns, top_k, mode = self._prepare(question, history, top_k, mode)
+        text, turns, top_k = self._prepare(question, history, top_k)
         answerer = self.answerer(mode)
         retriever = self.retriever
         timings: dict = {}

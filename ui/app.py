@@ -34,7 +34,6 @@ log = logging.getLogger("rag.ui")
 
 
 MAX_SESSION_TURNS = 50  # a browser session keeps its last 50 questions and answers
-SHOWN_QUESTION_CHARS = 300  # a refused question is kept in the chat only this long
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^/\s'\"]+/)*[^/\s'\"]+")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\")]+", re.I)
 
@@ -102,12 +101,12 @@ def parse_history(history) -> list:
 
 
 def kept_turn(question: object, limit: int) -> dict:
-    """A new chat turn. A question over the limit (it will be refused) is kept as its first 300
-    characters plus its length, so refused 10 MB questions do not pile up in a session."""
+    """A new chat turn. A question over the limit (it will be refused) is kept as the part its bubble
+    shows plus its length, so refused 10 MB questions do not pile up in a session."""
     text = question if isinstance(question, str) else ""
     turn = {"question": text, "answer": None, "error": None, "partial": ""}
     if len(text) > limit:
-        turn.update(question=text[:SHOWN_QUESTION_CHARS], length=len(text))
+        turn.update(question=text[:render.QUESTION_PREVIEW], length=len(text))  # all the bubble shows
     return turn
 
 
@@ -313,8 +312,9 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     # ~13 answers/s and 1 doubles p95, so 4 keeps both cores busy without thrashing torch's threads;
     # up to 64 more requests wait in line instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=64)
+    arity = {fn.api_name: len(fn.inputs) for fn in demo.fns.values() if fn.api_name}  # e.g. {"ask": 4}
     guard = Middleware(Guard, allowed_hosts=allowed_hosts(host, hosts), max_body=max_body, uploads=False,
-                       api_arity={"ask": 4})
+                       api_arity=arity)
     clean_temp_dir()
     try:
         return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=False, share=False,
