@@ -1,12 +1,15 @@
 """Answers: the `Answer` value, the extractive answerer, and the answerer interface.
 
-The extractive answerer quotes the 1–3 evidence sentences that best cover the question,
-each followed by `[n]`, or abstains when the evidence is too weak. It never generates text.
+The extractive answerer ranks the evidence sentences, lets the reading step (`rag.read`) keep those
+that can answer, and leads with the answer phrase (an exact span of the quoted sentence) before the
+one sentence that holds it, `[n]` after it; or it abstains, naming what is missing and citing the
+closest passage. It never generates text.
 The LLM answerer (`rag.llm`) implements the same `Answerer` protocol and shares `check_citations`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from typing import Protocol, Sequence
 from rag.chunk import Chunk, Sentence
 from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
+from rag.read import REASON, REASON_RE, Ask, Phrase, adds_to, analyze, best_phrase, leans_on_previous, missing_text, quotable
 from rag.retrieve import Hit, jaccard, shingles, tokenize
 
 ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
@@ -34,6 +38,7 @@ class Answer:
     query: str = ""  # the stand-alone retrieval query (differs from question for follow-ups)
     notice: str = ""  # e.g. "The LLM failed; this is the offline answer."
     timings_ms: dict = field(default_factory=dict)
+    lead: dict | None = None  # the answer phrase: {text, kind, n, start, end}, a span of citation n
 
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "abstained": self.abstained,
@@ -41,7 +46,7 @@ class Answer:
                 "verdicts": [{"sentence": v.sentence, "markers": list(v.markers), "score": round(v.score, 3),
                               "supported": v.supported, "reason": v.reason} for v in self.verdicts],
                 "mode": self.mode, "retrieved": list(self.retrieved), "query": self.query, "notice": self.notice,
-                "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}}
+                "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}, "lead": self.lead}
 
 
 class Answerer(Protocol):
@@ -72,39 +77,6 @@ def should_abstain(best_score: float, settings: Settings) -> bool:
     """Abstain when even the best evidence sentence neither shares the question's rarer words nor
     means something close to it: should_abstain(0.2, Settings()) -> True"""
     return best_score < settings.min_evidence_score
-
-
-NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-                "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-                "million billion trillion dozen dozens hundreds thousands millions")
-KIND_OF_QUESTION = (
-    ("number", re.compile(r"\bhow (many|much)\b", re.I)),
-    ("time", re.compile(r"^\W*((and|so|but|then)\W+)?when\b|\b(what|which) (date|year|month|day)\b|\bdate of\b"
-                        r"|\bhow long ago\b", re.I)),
-)
-KIND_IN_TEXT = {
-    # A count, not a year: "since 2017" does not say how many.
-    "number": re.compile(r"\b(?!(1[89]|20)\d\d\b)\d|\b(" + "|".join(NUMBER_WORDS.split()) + r")\b", re.I),
-    # Month and day names are capitalised ("May", not "may"); relative times are matched in any case.
-    "time": re.compile(r"\b(1[89]\d\d|20\d\d|\d{1,2}(st|nd|rd|th)|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\."
-                       r"|January|February|March|April|May|June|July|August|September|October|November|December"
-                       r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-                       r"|(?i:today|yesterday|tomorrow|tonight|ago|weekend|(last|next|this|that|same|previous|following)"
-                       r" (week|month|year|day|spring|summer|autumn|fall|winter)))\b"),
-}
-
-
-def answer_kind(question: str) -> str | None:
-    """What kind of fact a question asks for, when its wording says so:
-    answer_kind("How many summits?") -> "number"; answer_kind("When did he go?") -> "time";
-    answer_kind("Who was president when THAAD was deployed?") -> None"""
-    return next((kind for kind, pattern in KIND_OF_QUESTION if pattern.search(question)), None)
-
-
-def states_kind(text: str, kind: str | None) -> bool:
-    """Whether a sentence can answer that kind of question at all:
-    states_kind("They met in March.", "time") -> True; states_kind("A record number.", "number") -> False"""
-    return kind is None or bool(KIND_IN_TEXT[kind].search(text))
 
 
 @dataclass(frozen=True)
@@ -181,8 +153,61 @@ def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sen
     return found
 
 
+@dataclass(frozen=True)
+class Reading:
+    """An evidence sentence as the reading step sees it: may it answer, and with which phrase."""
+    candidate: Candidate
+    phrase: Phrase | None  # the answer phrase, a span of `phrase_sentence`
+    phrase_sentence: Sentence | None  # the sentence holding the phrase: this one, or the one before it
+    score: float
+
+
+def read_candidates(candidates: Sequence[Candidate], ask: Ask, documents: dict) -> list[Reading]:
+    """The sentences that may answer, best first. A sentence may not answer when it is a question, a
+    cut headline or the title, or only restates the question; for a question that asks for a name,
+    a date or an amount, it must hold one of that kind that the question does not already give
+    (a "she said" sentence may take it from the sentence before)."""
+    out = []
+    for cand in candidates:
+        title = documents.get(cand.chunk.doc_id, {}).get("title", "")
+        if not quotable(cand.text, title) or not adds_to(cand.text, ask):
+            continue
+        phrase, holder = best_phrase(cand.text, ask), cand.sentence
+        if phrase is None and ask.typed and leans_on_previous(cand.text):
+            i = cand.chunk.sentences.index(cand.sentence)
+            if i > 0:
+                holder = cand.chunk.sentences[i - 1]
+                phrase = best_phrase(sentence_text(cand.chunk, holder), ask)
+        if ask.typed and phrase is None:
+            continue
+        bonus = 0.1 * phrase.strength if phrase else 0.0  # strength: kind, nearness to the question's words, unit
+        if ask.kind == REASON and REASON_RE.search(cand.text):
+            bonus += 0.05  # "because", "due to", "in order to": a reason is stated
+        out.append(Reading(cand, phrase, holder if phrase else None, cand.score + bonus))
+    return sorted(out, key=lambda r: (-r.score, r.candidate.rank, r.candidate.sentence.start))
+
+
+def sentence_text(chunk: Chunk, sentence: Sentence) -> str:
+    return chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
+
+
+def quoted(text: str) -> str:
+    """A sentence in quotation marks unless it opens with one: quoted("Xi wrote.") -> "“Xi wrote.”" """
+    return text if text[:1] in "\"“‘'" else f"“{text}”"
+
+
+def lead_span(chunk: Chunk, sentence: Sentence, phrase: Phrase, n: int) -> dict:
+    """The answer phrase as a checkable span: its citation number and original-file offsets (None when
+    the sentence's original text differs from its clean text, e.g. decoded HTML entities)."""
+    exact = sentence.orig_end - sentence.orig_start == sentence.end - sentence.start
+    start = sentence.orig_start + phrase.start if exact else None
+    return {"text": phrase.text, "kind": phrase.kind, "n": n, "start": start,
+            "end": start + len(phrase.text) if exact else None}
+
+
 class ExtractiveAnswerer:
-    """Quotes evidence sentences; abstains when coverage and similarity are both weak."""
+    """Leads with the answer phrase and quotes the sentence that holds it; abstains, naming what is
+    missing and showing the closest passage, when no sentence holds what the question asks for."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -193,20 +218,54 @@ class ExtractiveAnswerer:
         weights = term_weights(own or tokenize(query), evidence.df, evidence.n_chunks)
         for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
             weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
-        kind = answer_kind(question)  # "how many" needs a number, "when" a time: others cannot answer
-        candidates = [c for c in rank_sentences(weights, hits) if states_kind(c.text, kind)]
-        if not candidates or should_abstain(candidates[0].score, self.settings):
-            return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
-        citations, parts = [], []
-        for cand in pick_sentences(candidates, self.settings.max_answer_sentences):
+        ask = analyze(question)
+        ranked = rank_sentences(weights, hits)
+        readings = [r for r in read_candidates(ranked, ask, evidence.documents)
+                    if not should_abstain(r.candidate.score, self.settings)]
+        if not readings:
+            return self.abstain(question, query, ask, ranked, evidence, retrieved)
+        best = readings[0]
+        picked = [best]
+        if not ask.typed:  # a reason or a description may need a second sentence; a name or a date does not
+            for other in readings[1:]:
+                if len(picked) == self.settings.max_answer_sentences or other.score < 0.85 * best.score:
+                    break
+                if all(jaccard(shingles(other.candidate.text, 2), shingles(p.candidate.text, 2)) <= 0.5
+                       for p in picked):
+                    picked.append(other)
+        citations, parts, lead = [], [], None
+        for reading in picked:
+            cand = reading.candidate
+            sources = [(cand.chunk, cand.sentence), *corroborating(cand, hits)]
+            if reading.phrase_sentence is not None and reading.phrase_sentence != cand.sentence:
+                n = len(citations) + 1  # the sentence before a "she said" names who "she" is
+                citations.append(make_citation(n, cand.chunk, reading.phrase_sentence, 1.0, evidence.documents))
+                parts.append(quoted(sentence_text(cand.chunk, reading.phrase_sentence)) + f" [{n}]")
             numbers = []
             room = max(1, self.settings.max_citations - len(citations))  # 300 near-copies must not cite 300
-            for chunk, sent in [(cand.chunk, cand.sentence), *corroborating(cand, hits)][:room]:
+            for chunk, sent in sources[:room]:
                 n = len(citations) + 1
                 citations.append(make_citation(n, chunk, sent, 1.0, evidence.documents))
                 numbers.append(n)
-            parts.append(cand.text + "".join(f" [{n}]" for n in numbers))
-        return finish_answer(question, " ".join(parts), citations, self.settings, "extractive", retrieved, query)
+            parts.append(quoted(cand.text) + "".join(f" [{n}]" for n in numbers))
+            if reading.phrase is not None and lead is None:
+                holder_n = 1 if reading.phrase_sentence != cand.sentence else numbers[0]
+                lead = lead_span(cand.chunk, reading.phrase_sentence, reading.phrase, holder_n)
+        text = " ".join(parts)
+        if lead is not None:
+            text = f"{lead['text']} — {text}"
+        answer = finish_answer(question, text, citations, self.settings, "extractive", retrieved, query)
+        return dataclasses.replace(answer, lead=lead) if not answer.abstained else answer
+
+    def abstain(self, question: str, query: str, ask: Ask, ranked: Sequence[Candidate], evidence: Evidence,
+                retrieved: tuple[str, ...]) -> Answer:
+        """"The articles don't say who…", with the closest passage cited so the reader can check the "no"."""
+        closest = next((c for c in ranked if quotable(c.text)), None)
+        if closest is None or closest.score < self.settings.min_closest_score:
+            return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
+        citation = make_citation(1, closest.chunk, closest.sentence, 0.0, evidence.documents)
+        text = f"{missing_text(ask)} The closest passage I found: {quoted(closest.text)} [1]"
+        return Answer(question, text, True, True, (citation,), retrieved=retrieved, query=query)
 
 
 def finish_answer(question: str, text: str, citations: list[Citation], settings: Settings, mode: str,

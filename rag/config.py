@@ -46,11 +46,14 @@ class Settings:
     top_k: int = 5
     # Reciprocal-rank-fusion constant.
     rrf_k: int = 60
-    # Most sentences an extractive answer quotes.
-    max_answer_sentences: int = 3
+    # Most sentences an extractive answer quotes (a name, date or amount gets one; a reason or a
+    # description may get more).
+    max_answer_sentences: int = 2
     # Abstain when the best evidence sentence scores below this (0.5 x idf-weighted share of the
     # question's words in it + 0.5 x its cosine to the question); calibrated with `rag eval`.
     min_evidence_score: float = 0.34
+    # An abstention shows the closest passage when that passage scores at least this.
+    min_closest_score: float = 0.15
     # A cited span supports its sentence when the support score reaches this.
     support_threshold: float = 0.5
     # Drop unsupported sentences from answers instead of flagging them.

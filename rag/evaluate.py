@@ -17,11 +17,12 @@ from typing import Callable, Sequence
 from rag.cite import support_score
 from rag.config import Settings
 from rag.errors import BadInput, RagError
-from rag.metrics import TYPES, citation_scores, is_correct, normalize_answer, span_is_valid, summarize
+from rag.metrics import (TYPES, citation_scores, first_sentence_holds, is_correct, normalize_answer, span_is_valid,
+                         summarize)
 
 DEFAULT_DATASET = Path(__file__).parent / "data" / "seeds_eval.jsonl"
 ROW_KEYS = ("id", "question", "answer", "abstained", "supported", "citations", "retrieved", "latency_ms", "mode",
-            "notice")
+            "notice", "lead")
 CITATION_KEYS = ("n", "doc_id", "title", "quote", "start", "end")
 MARGIN_KEYS = ("accuracy", "abstention_recall", "cited_supporting_doc_rate", "cited_doc_precision",
                "false_abstain_rate", "citation_recall", "citation_precision", "span_validity", "hit@1", "mrr")
@@ -110,7 +111,7 @@ def answer_row(question: dict, answer: dict, latency_ms: float) -> dict:
             "abstained": bool(answer["abstained"]), "supported": bool(answer["supported"]),
             "citations": [{k: c[k] for k in CITATION_KEYS} for c in answer["citations"]],
             "retrieved": list(answer["retrieved"]), "latency_ms": round(latency_ms, 1),
-            "mode": answer.get("mode", ""), "notice": answer.get("notice", "")}
+            "mode": answer.get("mode", ""), "notice": answer.get("notice", ""), "lead": answer.get("lead")}
 
 
 def score_row(row: dict, question: dict, originals: dict[str, str], threshold: float) -> dict:
@@ -125,7 +126,14 @@ def score_row(row: dict, question: dict, originals: dict[str, str], threshold: f
     recall, precision, sentences, cited = (0.0, 0.0, 0, 0) if row["abstained"] else \
         citation_scores(row["answer"], quotes, support_score, threshold)
     gold = set(question["doc_ids"])
+    lead = row.get("lead") or None
+    holder = next((c for c in row["citations"] if lead and c["n"] == lead.get("n")), None)
+    lead_valid = None if lead is None else bool(holder) and span_is_valid(
+        originals.get(holder["doc_id"]), lead["text"], lead.get("start"), lead.get("end"))
+    firsts = {} if question["type"] in ("labelled", "unanswerable") else {
+        "first_sentence_gold": first_sentence_holds(row["answer"], question["answers_all"], question["answers_any"])}
     return {**row, "type": question["type"], "correct": correct, "doc_ids": question["doc_ids"],
+            "lead_valid": lead_valid, "time_relative": bool(question.get("time_relative")), **firsts,
             "cited_gold": any(c["doc_id"] in gold for c in row["citations"]),
             "span_valid": [span_is_valid(originals.get(c["doc_id"]), c["quote"], c["start"], c["end"])
                            for c in row["citations"]],
@@ -180,9 +188,16 @@ LABELS = (("accuracy", "Answer accuracy"), ("answerable_accuracy", "Accuracy on 
           ("hit@5", "Doc hit@5"), ("mrr", "Doc MRR"), ("cited_supporting_doc_rate", "Cites a supporting doc"),
           ("cited_doc_precision", "Citations on a supporting doc"),
           ("span_validity", "Citation span validity"), ("citation_recall", "Citation recall (ALCE)"),
-          ("citation_precision", "Citation precision (ALCE)"), ("latency_p50_ms", "Latency p50 (ms)"),
+          ("citation_precision", "Citation precision (ALCE)"),
+          ("answer_chars_p50", "Answer length p50 (characters)"), ("answer_chars_p90", "Answer length p90 (characters)"),
+          ("short_answer_rate", "Answers of at most 600 characters"),
+          ("first_sentence_gold", "Correct answers whose first sentence holds the gold"),
+          ("lead_rate", "Answers led by an answer phrase"), ("lead_validity", "Answer phrase span validity"),
+          ("time_relative_accuracy", "Accuracy on time-relative questions"),
+          ("latency_p50_ms", "Latency p50 (ms)"),
           ("latency_p95_ms", "Latency p95 (ms)"))
-ROW_EXTRAS = ("type", "correct", "cited_gold", "span_valid", "cite_recall", "cite_precision", "error")
+ROW_EXTRAS = ("type", "correct", "cited_gold", "span_valid", "cite_recall", "cite_precision", "first_sentence_gold",
+              "lead_valid", "time_relative", "error")
 
 
 def fmt(value, key: str = "") -> str:
@@ -190,7 +205,7 @@ def fmt(value, key: str = "") -> str:
     if value is None or value != value:
         return "–"
     if isinstance(value, float):
-        return f"{value:.1f}" if key.startswith("latency") else f"{value:.3f}"
+        return f"{value:.1f}" if key.startswith(("latency", "answer_chars")) else f"{value:.3f}"
     return str(value)
 
 

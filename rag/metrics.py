@@ -39,6 +39,18 @@ def is_correct(answer: str, abstained: bool, answers_all: Sequence[str] = (), an
             and (not answers_any or any(normalize_answer(a) in text for a in answers_any)))
 
 
+def first_sentence_holds(answer: str, answers_all: Sequence[str] = (), answers_any: Sequence[str] = ()) -> bool:
+    """Whether the answer's first sentence alone holds the gold (the reader needs to read no further):
+    first_sentence_holds("Hua Chunying — she said so [1]. Xi wrote [2].", answers_any=["Hua"]) -> True"""
+    sentences = [s for s, _ in parse_markers(answer) if s.strip()]
+    return bool(sentences) and is_correct(sentences[0], False, answers_all, answers_any)
+
+
+def answer_chars(answer: str) -> int:
+    """Length of the answer a reader sees, markers removed: answer_chars("Xi wrote. [1]") -> 9"""
+    return len(re.sub(r"\s+", " ", MARKER.sub("", answer)).strip())
+
+
 def hit_at_k(retrieved: Sequence[str], relevant: Iterable[str], k: int) -> bool:
     """A relevant document is among the first k: hit_at_k(["a", "b"], ["b"], 1) -> False"""
     gold = set(relevant)
@@ -121,6 +133,10 @@ def summarize(rows: Sequence[dict], ks: Sequence[int] = (1, 3, 5)) -> dict:
     cited = [r for r in answered if r.get("cite_count")]
     spans = [ok for r in rows for ok in r.get("span_valid", [])]
     latencies = [r["latency_ms"] for r in rows]
+    lengths = [answer_chars(r.get("answer", "")) for r in rows if not r["abstained"] and r["type"] != "unanswerable"]
+    correct_answers = [r for r in answerable if r["correct"] and "first_sentence_gold" in r]
+    leads = [r["lead_valid"] for r in rows if r.get("lead_valid") is not None]
+    timed = [r for r in rows if r.get("time_relative")]
     types = [t for t in TYPES if any(r["type"] == t for r in rows)]
     types += sorted({r["type"] for r in rows} - set(types))
     return {
@@ -143,6 +159,14 @@ def summarize(rows: Sequence[dict], ks: Sequence[int] = (1, 3, 5)) -> dict:
         "citation_recall": mean(r["cite_recall"] for r in answered),
         "citation_precision": mean(r["cite_precision"] for r in cited),
         "supported_rate": share(r["supported"] for r in rows if not r["abstained"]),
+        "answer_chars_p50": percentile(lengths, 50) if lengths else None,
+        "answer_chars_p90": percentile(lengths, 90) if lengths else None,
+        "short_answer_rate": share(n <= 600 for n in lengths),
+        "first_sentence_gold": share(r["first_sentence_gold"] for r in correct_answers),
+        "lead_rate": share(r.get("lead_valid") is not None for r in answerable if not r["abstained"]),
+        "lead_validity": share(leads),
+        "time_relative_accuracy": share(r["correct"] for r in timed),
+        "time_relative_questions": len(timed),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "latency_mean_ms": mean(latencies),

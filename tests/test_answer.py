@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import ABSTAIN_TEXT, answer_kind, coverage, should_abstain, states_kind, term_weights
+from rag.answer import coverage, should_abstain, term_weights
 from rag.config import Settings
+from rag.read import NUMBER, phrases
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -18,28 +19,6 @@ def test_term_weights_and_coverage():
 def test_should_abstain_threshold():
     s = Settings()
     assert should_abstain(s.min_evidence_score - 0.01, s) and not should_abstain(s.min_evidence_score, s)
-
-
-@pytest.mark.parametrize("question,kind", [
-    ("How many summits did they hold?", "number"), ("How much does it cost?", "number"),
-    ("When did KCNA last report a message?", "time"), ("And when was that?", "time"),
-    ("What was the date of the summit?", "time"), ("In which year did Kim write?", "time"),
-    ("Who was president when THAAD was deployed?", None), ("What did Xi write?", None),
-])
-def test_answer_kind_reads_the_question(question, kind):
-    assert answer_kind(question) == kind
-
-
-@pytest.mark.parametrize("text,kind,expected", [
-    ("Kim and Xi held three summits.", "number", True), ("It tested 14 missiles.", "number", True),
-    ("North Korea tested a record number of missiles.", "number", False),
-    ("It tested a record number of missiles, the most since 2017.", "number", False), ("Up 2.5%.", "number", True),
-    ("They met in March.", "time", True), ("He spoke on Friday.", "time", True), ("Last week he left.", "time", True),
-    ("It was in July 2016.", "time", True), ("The talks may resume.", "time", False),  # "may" is not "May"
-    ("Xi called for unity.", "time", False), ("Xi called for unity.", None, True),
-])
-def test_states_kind(text, kind, expected):
-    assert states_kind(text, kind) is expected
 
 
 def _original(doc_id):
@@ -74,7 +53,10 @@ def test_seeds_questions_get_the_right_sentence(seeds_assistant, question, expec
 ])
 def test_off_corpus_questions_abstain(seeds_assistant, question):
     answer = seeds_assistant.ask(question)
-    assert answer.abstained and answer.text == ABSTAIN_TEXT and not answer.citations
+    assert answer.abstained and answer.text.startswith("The articles don't say") and answer.lead is None
+    assert len(answer.citations) <= 1  # the closest passage, so the reader can check the "no"
+    for c in answer.citations:
+        assert "The closest passage I found" in answer.text and _original(c.doc_id)[c.start:c.end] == c.quote
 
 
 @pytest.mark.slow
@@ -106,8 +88,9 @@ def test_corroborating_quote_is_cited_together(seeds_assistant):
 @pytest.mark.slow
 def test_how_many_is_never_answered_without_a_number(seeds_assistant):
     answer = seeds_assistant.ask("Exactly how many ballistic missiles did North Korea test?")
-    assert answer.abstained or all(states_kind(c.quote, "number") for c in answer.citations)
-    assert "record number" not in answer.text  # the sentence that only says "a record number" is no answer
+    assert answer.abstained or phrases(answer.citations[0].quote, (NUMBER,))
+    assert answer.abstained  # the articles say "a record number", never how many
+    assert answer.text.startswith("The articles don't say how many")
 
 
 def test_an_answer_carries_at_most_max_citations():

@@ -156,3 +156,24 @@ def test_header_and_examples_come_from_the_corpus():
     examples = render.example_questions(titles)
     assert examples[:2] == ["What did Kim Jong-un say?", "What do the articles say about Xi Jinping?"]
     assert render.example_questions([]) == ["What are the articles about?"]
+
+
+def test_the_answer_phrase_leads_in_bold():
+    text = "Pompeo — “Pompeo planned a trip to Pyongyang.” [1]"
+    verdict = {"sentence": "Pompeo — “Pompeo planned a trip to Pyongyang.”", "markers": [1], "score": 1.0,
+               "supported": True, "reason": "ok"}
+    a = answer(answer=text, citations=answer()["citations"][:1], verdicts=[verdict],
+               lead={"text": "Pompeo", "kind": "person", "n": 1, "start": 10, "end": 16})
+    html = render.render_answer(a, 0)
+    assert '<strong class="rag-lead">Pompeo</strong> — “Pompeo planned' in html
+    # a lead that is not where the answer starts is not bolded somewhere else
+    assert "rag-lead" not in render.render_answer({**a, "lead": {"text": "Pyongyang"}}, 0)
+
+
+def test_an_abstention_with_the_closest_passage_links_it_and_shows_it():
+    a = answer(abstained=True, verdicts=[], citations=answer()["citations"][:1],
+               answer="The articles don't say who. The closest passage I found: “Pompeo planned a trip to Pyongyang.” [1]")
+    html = render.render_answer(a, 0)
+    assert "Not in the articles" in html and "rag-cite" in html
+    panel = render.render_sources([{"question": "q", "answer": a, "error": None}], 0)
+    assert "closest passage" in panel and "Pompeo planned a trip" in panel

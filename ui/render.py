@@ -105,13 +105,23 @@ def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int
             f'{body} <span class="rag-why">({why})</span></span>')
 
 
+def lead_html(body: str, lead: str) -> str:
+    """The answer phrase at the head of the rendered answer in bold:
+    lead_html('<span class="rag-s">Kim — “…”</span>', "Kim") -> '<span class="rag-s"><strong class="rag-lead">Kim</strong> — “…”</span>'"""
+    opening = '<span class="rag-s">'
+    escaped = text_html(lead, breaks=False)
+    if lead and body.startswith(opening + escaped + " — "):
+        return f'{opening}<strong class="rag-lead">{escaped}</strong>{body[len(opening) + len(escaped):]}'
+    return body
+
+
 def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str:
     """One assistant message: an answer with linked markers and flagged sentences, or an abstention.
     Unsupported sentences are marked, or (when hidden by the setting) counted in a visible note."""
-    if answer.get("abstained"):
-        return ('<div class="rag-msg rag-abstain"><div class="rag-badge">Not in the articles</div>'
-                f'<p class="rag-text">{text_html(answer.get("answer", ""))}</p></div>')
     cited = {c["n"] for c in answer.get("citations") or []}
+    if answer.get("abstained"):  # "The articles don't say who…", and the closest passage when there is one
+        return ('<div class="rag-msg rag-abstain"><div class="rag-badge">Not in the articles</div>'
+                f'<p class="rag-text">{inline_html(answer.get("answer", ""), turn, cited)}</p></div>')
     sentences = answer_sentences(answer)
     shown = [(s, v) for s, v in sentences if show_unsupported or v is None or v["supported"]]
     hidden = len(sentences) - len(shown)
@@ -123,7 +133,8 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
     if not answer.get("supported", True):
         out.append('<div class="rag-warn">⚠ Citation check failed: part of this answer is not supported '
                    "by the sources it cites.</div>")
-    out.append(f'<p class="rag-text">{" ".join(sentence_html(s, v, turn, cited) for s, v in shown)}</p>')
+    body = " ".join(sentence_html(s, v, turn, cited) for s, v in shown)
+    out.append(f'<p class="rag-text">{lead_html(body, (answer.get("lead") or {}).get("text", ""))}</p>')
     if unmapped and show_unsupported:
         out.append('<ul class="rag-flagged">' + "".join(
             f'<li>⚠ Unsupported: {text_html(v["sentence"])}</li>' for v in unmapped) + "</ul>")
@@ -223,9 +234,12 @@ def render_sources(turns: list[dict], selected: int | None) -> str:
     if not answer:
         note = "No sources: this question was not answered." if turn.get("error") else "Searching…"
         return f'<div class="rag-sources" data-turn="{selected}">{head}<p class="rag-sources-note">{note}</p></div>'
-    if answer.get("abstained") or not answer.get("citations"):
+    if not answer.get("citations"):
         return (f'<div class="rag-sources" data-turn="{selected}">{head}<p class="rag-sources-note">'
                 "No sources: nothing in the indexed articles answers this question.</p></div>")
+    if answer.get("abstained"):  # the closest passage, shown so the reader can check the "no"
+        head += ('<p class="rag-sources-note">Nothing here answers the question; this is the closest '
+                 "passage found.</p>")
     verdicts = citation_verdicts(answer)
     items = "".join(render_source(c, selected, verdicts.get(c["n"], []))
                     for c in sorted(answer["citations"], key=lambda c: c["n"]))

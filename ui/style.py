@@ -17,6 +17,7 @@ a.rag-cite:hover { background: var(--color-accent-soft); text-decoration: underl
 .rag-badge { display: inline-block; font-size: 0.75rem; font-weight: 600; text-transform: uppercase;
              letter-spacing: 0.04em; padding: 1px 8px; border-radius: 999px; margin-bottom: 4px; }
 .rag-abstain { border-left: 4px solid #9ca3af; padding-left: 10px; font-style: italic; }
+.rag-lead { font-weight: 700; }
 .rag-abstain .rag-badge { background: #e5e7eb; color: #374151; font-style: normal; }
 .rag-error { border-left: 4px solid #dc2626; padding-left: 10px; }
 .rag-error .rag-badge { background: #fee2e2; color: #991b1b; }

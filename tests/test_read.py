@@ -1,0 +1,79 @@
+import pytest
+
+from rag.read import (DATE, DEFINITION, NUMBER, ORG, OTHER, PERSON, PLACE, REASON, YESNO, analyze, best_phrase,
+                      leans_on_previous, missing_text, phrases, quotable)
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Which team won the cup?", ORG), ("What city hosted the summit?", PLACE), ("Where is the debate?", PLACE),
+    ("Which Manchester City defender scored an own goal?", PERSON),  # the noun phrase's last head, not "City"
+    ("Which Qatari club does Desailly play for?", ORG), ("What is the name of the record label he set up?", ORG),
+    ("Who did China send as envoy?", PERSON), ("Who is Mao Ning?", DEFINITION),
+    ("How many summits did they hold?", NUMBER), ("Exactly how many missiles were tested?", NUMBER),
+    ("When did KCNA last report a message?", DATE), ("And when was that?", DATE), ("In which year did Kim write?", DATE),
+    ("What year did the company collapse?", DATE),  # "company" comes after the verb
+    ("Why did he resign?", REASON), ("Did Kim reply?", YESNO), ("What did Xi write?", OTHER),
+])
+def test_analyze_reads_what_is_asked(question, kind):
+    assert analyze(question).kind == kind
+
+
+def test_analyze_units_and_durations():
+    assert analyze("How much did Chelsea pay for him?").unit == "money"
+    assert analyze("What percentage of voters backed it?").unit == "percent"
+    assert analyze("How long did the occupation last?").accepts == (NUMBER, DATE)
+    assert analyze("Who wrote it?").accepts == (PERSON, ORG)
+
+
+def test_phrases_are_spans_of_the_sentence():
+    s = "Chinese foreign ministry spokeswoman Hua Chunying said on 5-6 March that 300 envoys cost $1.2bn, a decade on."
+    found = {p.kind: [] for p in phrases(s, (PERSON, DATE, NUMBER))}
+    for p in phrases(s, (PERSON, DATE, NUMBER)):
+        assert s[p.start:p.end] == p.text
+        found[p.kind].append(p.text)
+    assert "Hua Chunying" in found[PERSON] and "5-6 March" in found[DATE]
+    assert {"300", "$1.2bn", "a decade"} <= set(found[NUMBER])
+
+
+def test_names_are_typed_by_titles_and_context():
+    kinds = {p.text: p.kind for p in phrases("Mr Blair met Kofi Annan of the United Nations in Geneva.",
+                                             (PERSON, ORG, PLACE))}
+    assert kinds["Blair"] == PERSON and kinds["Geneva"] == PLACE and kinds["United Nations"] != PERSON
+    # a lone capitalised first word, a demonym or a single letter is not taken for a name
+    assert not phrases("Rock star Ozzy sang.", (ORG,)) and not phrases("An Iraqi pianist hid in a 3G hotel.", (ORG,))
+
+
+def test_best_phrase_is_new_and_near_the_question_words():
+    sentence = ("Chilean President Sebastián Piñera; Colombian President Juan Manuel Santos; "
+                "Costa Rican President José María Figueres and others studied there.")
+    assert best_phrase(sentence, analyze("Who is the Costa Rican President that studied there?")).text == \
+        "José María Figueres"
+    # what the question already names is never the answer
+    assert best_phrase("Xi wrote to Kim.", analyze("Who did Xi write to?")).text == "Kim"
+    assert best_phrase("Kim wrote.", analyze("Who is Kim writing to?")) is None
+
+
+def test_best_phrase_keeps_the_unit_asked_for():
+    s = "It paid £4.6m for a 15% stake."
+    assert best_phrase(s, analyze("How much did it pay?")).text == "£4.6m"
+    assert best_phrase(s, analyze("What share did it buy?")).text == "15%"
+    assert best_phrase("It bought a 15% stake.", analyze("How much did it pay?")) is None
+
+
+@pytest.mark.parametrize("sentence,ok", [
+    ("Where is the second Republican debate?", False), ("Kim Jong Un sends Xi a letter...", False),
+    ("The debate is in Ohio.", True), ("“Is it over?” she asked.", True),
+])
+def test_quotable(sentence, ok):
+    assert quotable(sentence) is ok
+
+
+def test_the_title_is_not_an_answer():
+    assert not quotable("Xi Writes To Kim", title="Xi writes to Kim") and quotable("Xi wrote.", title="Xi writes to Kim")
+
+
+def test_leans_on_previous_and_missing_text():
+    assert leans_on_previous('Mr Xi had responded "out of politeness," she said.')
+    assert leans_on_previous("By then phones will be printed on wrists.") and not leans_on_previous("Kim wrote.")
+    assert missing_text(analyze("When did Kim write?")) == "The articles don't say when."
+    assert missing_text(analyze("Who chairs it?")) == "The articles don't say who."
