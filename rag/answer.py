@@ -10,6 +10,7 @@ The LLM answerer (`rag.llm`) implements the same `Answerer` protocol and shares 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import Protocol, Sequence
 from rag.chunk import Chunk, Sentence
 from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
-from rag.read import REASON, REASON_RE, Ask, Phrase, adds_to, analyze, best_phrase, leans_on_previous, missing_text, quotable
+from rag.read import (REASON, REASON_RE, Ask, Phrase, Window, adds_to, analyze, article_date, best_phrase, in_window, leans_on_previous,
+                      TIME_WORDS, missing_text, quotable, time_window)
 from rag.retrieve import Hit, jaccard, shingles, tokenize
 
 ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
@@ -58,7 +60,8 @@ class Evidence:
     """What the answerer may know about the index besides the hits."""
     df: dict  # document frequency of each token over chunks
     n_chunks: int
-    documents: dict  # manifest documents: doc_id -> {title, outlet, path, ...}
+    documents: dict  # manifest documents: doc_id -> {title, outlet, path, published, ...}
+    as_of: str | None = None  # the day the question is asked, YYYY-MM-DD (today when None)
 
 
 def term_weights(terms: Sequence[str], df: dict, n: int) -> dict[str, float]:
@@ -133,7 +136,8 @@ def make_citation(n: int, chunk: Chunk, sentence: Sentence, score: float, docume
     quote = chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
     context, offset = context_around(chunk, sentence)
     return Citation(n, chunk.doc_id, doc.get("title", chunk.doc_id), quote, sentence.orig_start, sentence.orig_end,
-                    score, doc.get("outlet"), doc.get("source") or Path(doc.get("path", "")).name, context, offset)
+                    score, doc.get("outlet"), doc.get("source") or Path(doc.get("path", "")).name, context, offset,
+                    doc.get("published"), doc.get("published_from"))
 
 
 def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sentence]]:
@@ -219,11 +223,16 @@ class ExtractiveAnswerer:
         for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
             weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
         ask = analyze(question)
+        window = time_window(question, evidence.as_of or datetime.date.today().isoformat())
+        if window is not None:  # "latest", "last week": said of the article's date, not its words
+            weights = {t: w for t, w in weights.items() if t not in TIME_WORDS} or weights
         ranked = rank_sentences(weights, hits)
         readings = [r for r in read_candidates(ranked, ask, evidence.documents)
                     if not should_abstain(r.candidate.score, self.settings)]
+        if window is not None:
+            readings = by_time(readings, window, evidence.documents)
         if not readings:
-            return self.abstain(question, query, ask, ranked, evidence, retrieved)
+            return self.abstain(question, query, ask, ranked, evidence, retrieved, window)
         best = readings[0]
         picked = [best]
         if not ask.typed:  # a reason or a description may need a second sentence; a name or a date does not
@@ -254,18 +263,49 @@ class ExtractiveAnswerer:
         text = " ".join(parts)
         if lead is not None:
             text = f"{lead['text']} — {text}"
-        answer = finish_answer(question, text, citations, self.settings, "extractive", retrieved, query)
+        notice = dated_notice(citations[0]) if window is not None else ""
+        answer = finish_answer(question, text, citations, self.settings, "extractive", retrieved, query, notice)
         return dataclasses.replace(answer, lead=lead) if not answer.abstained else answer
 
     def abstain(self, question: str, query: str, ask: Ask, ranked: Sequence[Candidate], evidence: Evidence,
-                retrieved: tuple[str, ...]) -> Answer:
+                retrieved: tuple[str, ...], window: Window | None = None) -> Answer:
         """"The articles don't say who…", with the closest passage cited so the reader can check the "no"."""
         closest = next((c for c in ranked if quotable(c.text)), None)
         if closest is None or closest.score < self.settings.min_closest_score:
             return Answer(question, ABSTAIN_TEXT, True, True, retrieved=retrieved, query=query)
         citation = make_citation(1, closest.chunk, closest.sentence, 0.0, evidence.documents)
-        text = f"{missing_text(ask)} The closest passage I found: {quoted(closest.text)} [1]"
+        missing = missing_text(ask)
+        if window is not None and window.start:  # "…in that period", when articles of other dates say it
+            missing = missing.rstrip(".") + f" for {period_text(window)}."
+        text = f"{missing} The closest passage I found: {quoted(closest.text)} [1]"
         return Answer(question, text, True, True, (citation,), retrieved=retrieved, query=query)
+
+
+def by_time(readings: list[Reading], window: Window, documents: dict) -> list[Reading]:
+    """Readings re-ranked for a question about a period: an article dated inside it first, one dated
+    outside it dropped (undated ones stay); for "the latest", newer articles first."""
+    dates = {r.candidate.chunk.doc_id: article_date(documents.get(r.candidate.chunk.doc_id, {})) for r in readings}
+    if window.latest:
+        known = sorted({d for d in dates.values() if d})
+        rank = {d: i / max(1, len(known) - 1) for i, d in enumerate(known)}  # 0 oldest … 1 newest
+        scored = [dataclasses.replace(r, score=r.score + 0.2 * rank.get(dates[r.candidate.chunk.doc_id], 0.5))
+                  for r in readings]
+    else:
+        scored = [dataclasses.replace(r, score=r.score + 0.2) if in_window(dates[r.candidate.chunk.doc_id], window)
+                  else r for r in readings if in_window(dates[r.candidate.chunk.doc_id], window) is not False]
+    return sorted(scored, key=lambda r: (-r.score, r.candidate.rank, r.candidate.sentence.start))
+
+
+def period_text(window: Window) -> str:
+    """period_text(Window("2019-01-01", "2019-12-31")) -> "2019-01-01 to 2019-12-31" """
+    return window.start if window.start == window.end else f"{window.start} to {window.end}"
+
+
+def dated_notice(citation: Citation) -> str:
+    """For a question about time, the date of the article the answer comes from."""
+    if citation.published and citation.published_from in ("page", "text"):
+        return f"This answer comes from an article published on {citation.published} [{citation.n}]."
+    return "The article this answer comes from carries no date, so when it was written is unknown."
 
 
 def finish_answer(question: str, text: str, citations: list[Citation], settings: Settings, mode: str,

@@ -30,11 +30,14 @@ class Citation:
     path: str = ""  # source file, relative to the corpus folder
     context: str = ""  # a few sentences around the quote, for display
     context_start: int = 0  # offset of the quote inside `context`
+    published: str | None = None  # the article's date, YYYY-MM-DD
+    published_from: str | None = None  # "page", "text" or "file" (the file's date, not the article's)
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "quote": self.quote,
                 "start": self.start, "end": self.end, "score": round(self.score, 3), "outlet": self.outlet,
-                "source": self.path, "context": self.context, "context_start": self.context_start}
+                "source": self.path, "context": self.context, "context_start": self.context_start,
+                "published": self.published, "published_from": self.published_from}
 
 
 @dataclass(frozen=True)

@@ -252,3 +252,33 @@ def find_outlet(lines: list[str], text: str) -> str | None:
 
 def _known_outlet(text: str) -> str | None:
     return next((name for name, pattern in _OUTLETS if pattern.search(text)), None)
+
+
+# -- publication dates ------------------------------------------------------------------------------
+_PUBLISHED = re.compile(r"^\W{0,3}(?:published|posted|updated|first published|date|dated|last updated)\b\s*(?:on|at)?\s*[:\-–—]?"
+                        r"\s*(?P<date>.{6,60}?)\s*$", re.I)
+_DATE_TEXT = re.compile(
+    r"\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:"
+    r"\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+\d{4}"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b")
+
+
+def find_published(lines: list[str], max_lines: int = 12) -> str | None:
+    """The publication date an article states near its top, as YYYY-MM-DD: a "Published:" or "Updated"
+    line, front matter "date:", or a line that is only a date (a dateline); never a date in the body:
+    find_published(["Xi writes to Kim", "Published: 10 October 2022, 08:00"]) -> "2022-10-10" """
+    from dateutil import parser  # a dependency of htmldate, which reads HTML pages' dates
+
+    for line in lines[:max_lines]:
+        line = line.strip()
+        m = _PUBLISHED.match(line)
+        candidate = m.group("date") if m else (line if len(line) <= 40 else "")
+        found = _DATE_TEXT.search(candidate)
+        if not found:
+            continue
+        try:
+            return parser.parse(found.group(0), dayfirst=not re.match(r"\d{4}-", found.group(0))).date().isoformat()
+        except (ValueError, OverflowError):
+            continue
+    return None

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--history", help="JSON file: [[\"user\", \"...\"], [\"assistant\", \"...\"], ...]")
     p.add_argument("--top-k", type=int, dest="top_k")
+    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                   help="the day the question is asked, for 'last week' or 'the latest' (default: today)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p = sub.add_parser("serve", help="run the web app")
     _common(p)
@@ -99,7 +101,7 @@ def cmd_ask(args) -> int:
     report = assistant.index(progress=_progress, stale_ok=True)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    answer = assistant.ask(args.question, history=history, top_k=args.top_k)
+    answer = assistant.ask(args.question, history=history, top_k=args.top_k, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return 0
@@ -107,7 +109,8 @@ def cmd_ask(args) -> int:
         print(f"note: {answer.notice}")
     print(answer.text)
     for c in answer.citations:
-        print(f"  [{c.n}] {c.title} ({c.doc_id}, chars {c.start}-{c.end}): “{c.quote}”")
+        dated = f", {'file dated ' if c.published_from == 'file' else ''}{c.published}" if c.published else ""
+        print(f"  [{c.n}] {c.title} ({c.doc_id}{dated}, chars {c.start}-{c.end}): “{c.quote}”")
     flagged = [v for v in answer.verdicts if not v.supported]
     for v in flagged:
         print(f"  ! unsupported ({v.reason}): {v.sentence}")

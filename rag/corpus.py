@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from rag.clean import (SEPARATOR, Segment, Span, clean_paragraphs, clean_text, find_byline, find_outlet,
-                       find_title, line_spans, paragraph_text, trim_span)
+                       find_published, find_title, line_spans, paragraph_text, trim_span)
 from rag.errors import CorpusError
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",
@@ -41,6 +41,8 @@ class Article:
     byline: str | None  # e.g. "Sarah Kim"
     sha256: str  # of the raw file bytes
     source: str = ""  # path relative to the corpus folder: the only file name clients are shown
+    published: str | None = None  # publication date, YYYY-MM-DD
+    published_from: str | None = None  # "page" (HTML metadata), "text" (a Published:/dateline line), "file" (mtime)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean-text span [start, end) to original offsets; separators shrink to the nearest text.
@@ -162,9 +164,34 @@ def load_article(path: Path | str, doc_id: str | None = None, max_bytes: int = M
     if not text:
         raise CorpusError(f"{path}: empty after cleaning")
     lines = [paragraph_text(original, p) for p in paragraphs]
+    published, published_from = publication_date(path, original, lines, info.st_mtime)
     return Article(doc_id=doc_id or path.stem, path=str(path.absolute()), original=original, text=text,
                    segments=segments, title=find_title(text), outlet=find_outlet(lines, text),
-                   byline=find_byline(lines), sha256=hashlib.sha256(raw).hexdigest())
+                   byline=find_byline(lines), sha256=hashlib.sha256(raw).hexdigest(), published=published,
+                   published_from=published_from)
+
+
+def publication_date(path: Path, original: str, lines: list[str], mtime: float) -> tuple[str, str]:
+    """(YYYY-MM-DD, where it came from): an HTML page's own metadata (htmldate: meta tags, JSON-LD,
+    <time>, the URL), else a "Published:" or dateline line at the top of the text, else the file's
+    modification time, which says when the file was saved, not when the article was written."""
+    if path.suffix.lower() in (".html", ".htm"):
+        import logging
+
+        from htmldate import find_date
+
+        logging.getLogger("htmldate").setLevel(logging.ERROR)
+        try:
+            found = find_date(original, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+        except Exception:  # noqa: BLE001 - a page htmldate cannot parse has no date, not a failed corpus
+            found = None
+        if found:
+            return found, "page"
+    if found := find_published(lines):
+        return found, "text"
+    import datetime
+
+    return datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc).date().isoformat(), "file"
 
 
 def doc_id_for(rel_path: str, used: set[str]) -> str:

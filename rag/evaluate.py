@@ -340,7 +340,7 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
     threshold = settings.support_threshold
 
     def ask_ours(q: dict) -> dict:
-        return assistant.ask(q["question"], history=q["history"] or None, mode=mode).to_json()
+        return assistant.ask(q["question"], history=q["history"] or None, mode=mode, as_of=q.get("asked_on")).to_json()
 
     systems = {"ours": run_questions(ask_ours, questions, "ours")}
     if baseline:

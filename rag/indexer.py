@@ -120,6 +120,8 @@ def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, l
                 keys[key] = len(texts)
                 texts.append(chunk.text[sent.start - chunk.start:sent.end - chunk.start])
         owners.append([keys[(chunk.doc_id, s)] for s in chunk.sentences])
+    if not texts:  # nothing new: e.g. an older index given its documents' new fields
+        return [], [], []
     vectors = np.asarray(embedder.embed(texts, progress=progress), dtype=np.float32).reshape(len(texts), -1)
     chunk_vectors = []
     for rows in owners:
@@ -182,6 +184,18 @@ def index_lock(index_dir: Path, timeout: float = 120.0, say: Callable[[str], Non
         yield
 
 
+# Bumped when the manifest's per-document fields change (2: publication dates); an index with an
+# older value is brought up to date by copying its vectors, without embedding anything again.
+DOCUMENT_FIELDS = 2
+
+
+def date_metadata(article: Article) -> dict:
+    """The chunk metadata for the article's date (Chroma holds no None): {"published": "2022-10-10", ...}"""
+    if not article.published:
+        return {}
+    return {"published": article.published, "published_from": article.published_from or ""}
+
+
 def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, list, list]:
     """(added, updated, removed, unchanged) document ids: plan_changes([a], {}) -> ([a.doc_id], [], [], [])"""
     current = {a.doc_id: a.sha256 for a in articles}
@@ -214,8 +228,8 @@ def unchanged_report(settings: Settings, old: dict | None, articles: list[Articl
     if old is None:
         return None
     added, updated, removed, unchanged = plan_changes(articles, old["documents"])
-    if added or updated or removed:
-        return None
+    if added or updated or removed or old.get("document_fields") != DOCUMENT_FIELDS:
+        return None  # an index from before a document field was added gets it, without re-embedding
     verify_index(settings, old)
     return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
                        timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
@@ -245,10 +259,12 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
         generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
+                    "document_fields": DOCUMENT_FIELDS,
                     "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
         new_store = open_store(settings, manifest, create=True)
         try:
             kept = set(unchanged)
+            by_id = {a.doc_id: a for a in articles}
             new_sentences = open_store(settings, manifest, create=True, sentences=True)
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
@@ -256,13 +272,14 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     source = open_store(settings, old, sentences=sentences)
                     target = new_sentences if sentences else new_store
                     batch = [r for r in source.records(with_vectors=True) if r[2]["doc_id"] in kept]
-                    target.add([r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch])
+                    metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
+                    target.add([r[0] for r in batch], [r[1] for r in batch], metas, [r[3] for r in batch])
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
                 for chunk in chunk_article(article, settings.chunk_tokens, settings.chunk_overlap):
                     chunks.append(chunk)
-                    metas.append(chunk_metadata(chunk, article.title))
+                    metas.append({**chunk_metadata(chunk, article.title), **date_metadata(article)})
             say(f"embedding {len(chunks)} chunks from {len(fresh)} documents")
             t1 = time.perf_counter()
             vectors, sent_keys, sent_vectors = embed_chunks(chunks, embedder, progress is not None and len(chunks) > 16)
@@ -279,6 +296,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                 manifest["documents"][a.doc_id] = {
                     "sha256": a.sha256, "path": a.path, "source": a.source,
                     "title": a.title, "outlet": a.outlet, "byline": a.byline,
+                    "published": a.published, "published_from": a.published_from,
                     "chunks": counts.get(a.doc_id, prior.get("chunks", 0))}
             manifest["chunk_count"] = new_store.count()
             if manifest["chunk_count"] != sum(d["chunks"] for d in manifest["documents"].values()):

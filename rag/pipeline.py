@@ -7,6 +7,7 @@ are always answered from one whole generation, old or new, never a mix.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from rag.chat import clean_text, condense_question, is_followup, validate_histor
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
 from rag.indexer import MANIFEST, IndexReport, build_index, load_checked_manifest, read_manifest
+from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
 
 MODES = ("extractive", "llm")
@@ -44,6 +46,18 @@ def parse_top_k(value: object) -> int | None:
     if not (number.is_integer() and 1 <= number <= 50):  # NaN and infinities fail here too
         raise BadInput("top_k must be a whole number between 1 and 50")
     return int(number)
+
+
+def parse_as_of(value: object) -> str | None:
+    """The day a question is asked, as YYYY-MM-DD, None for today; else BadInput:
+    parse_as_of("2022-10-10") -> "2022-10-10"; parse_as_of("10/10/22") -> BadInput"""
+    if value is None or value == "":
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value)[:10]).isoformat() if isinstance(value, str) else \
+            value.isoformat()[:10]
+    except (ValueError, AttributeError):
+        raise BadInput(f"the date {str(value)[:30]!r} is not a date like 2022-10-10") from None
 
 
 def parse_mode(value: object, default: str) -> str:
@@ -125,29 +139,36 @@ class Assistant:
         turns = validate_history(history, s.max_history_messages, s.max_turn_chars)
         return text, turns, parse_top_k(top_k)
 
-    def ask(self, question: str, history=None, mode: str | None = None, top_k: int | None = None) -> Answer:
-        """Answer one question; `history` is a list of (role, text) pairs for follow-ups."""
+    def ask(self, question: str, history=None, mode: str | None = None, top_k: int | None = None,
+            as_of: str | None = None) -> Answer:
+        """Answer one question; `history` is a list of (role, text) pairs for follow-ups; `as_of` the day
+        it is asked (YYYY-MM-DD, today by default), which "last week" or "the latest" is read against."""
         final = None
-        for event in self.stream(question, history, mode, top_k):
+        for event in self.stream(question, history, mode, top_k, as_of):
             final = event
         assert isinstance(final, Answer)
         return final
 
     def stream(self, question: str, history=None, mode: str | None = None,
-               top_k: int | None = None) -> Iterator[str | Answer]:
+               top_k: int | None = None, as_of: str | None = None) -> Iterator[str | Answer]:
         """Yield the answer text as it grows (str), then the checked `Answer` last."""
         t0 = time.perf_counter()
         text, turns, top_k = self._prepare(question, history, top_k)
+        as_of = parse_as_of(as_of)
         answerer = self.answerer(mode)
         retriever = self.retriever
         timings: dict = {}
         query = text  # a self-contained question is searched as asked, whatever came before it
         if turns and is_followup(text):
             query = answerer.condense(text, turns) if hasattr(answerer, "condense") else condense_question(text, turns)
+        window = time_window(text, as_of or datetime.date.today().isoformat())
+        docs = period_documents(retriever.manifest["documents"], window) if window else None
+        if window is not None and window.latest:  # more candidates, so the newest article is among them
+            top_k = 2 * (top_k or self.settings.top_k)
         t1 = time.perf_counter()
-        hits = retriever.retrieve(query, top_k, timings)
+        hits = retriever.retrieve(query, top_k, timings, docs)
         t2 = time.perf_counter()
-        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"])
+        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"], as_of)
         if hasattr(answerer, "stream"):
             events = answerer.stream(text, query, hits, evidence, turns)
         else:

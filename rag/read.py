@@ -61,10 +61,25 @@ class Ask:
     accepts: tuple[str, ...]  # phrase kinds that answer it ("who" takes a person or an organisation)
     terms: frozenset[str]  # the question's content words (tokenize), never the answer
     unit: str = ""  # for numbers: "percent" or "money" when the question says so
+    asks: str = ""  # the question's own wh-phrase, e.g. "how many ballistic missiles", "which news agency"
+    counted: str = ""  # for "how many <things>": the things, as tokenize and lemma give them ("missile")
 
     @property
     def typed(self) -> bool:
         return bool(self.accepts)
+
+
+_NOT_AGENT = set("number member order border water paper center centre computer letter corner quarter chapter matter "
+                 "power tower river summer winter weather career character charter filter layer sector factor "
+                 "error mirror motor vector theatre theater minister".split())
+
+
+def _person_noun(word: str) -> str | None:
+    """A noun for a kind of person by its ending ("conductor", "cellist", "historian"): _person_noun("cellist") -> "person" """
+    stem = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    if len(stem) > 5 and stem.endswith(("er", "or", "ist", "ian")) and stem not in _NOT_AGENT:
+        return PERSON
+    return None
 
 
 def analyze(question: str) -> Ask:
@@ -74,12 +89,20 @@ def analyze(question: str) -> Ask:
     terms = frozenset(tokenize(question))
     first = q.split(" ", 1)[0] if q else ""
 
-    unit = ("percent" if re.search(r"\b(percentage|per ?cent|proportion|share|rate)\b", q) else
+    unit = ("count" if re.search(r"\bhow many\b", q) else
+            "percent" if re.search(r"\b(percentage|per ?cent|proportion|share|rate)\b", q) else
             "money" if re.search(r"\bhow much\b|\b(price|cost|costs|paid|pay|worth|budget|salary|fee|fine|sum|value|"
-                                 r"revenue|profit|profits|sales|spend|spent|raise|raised)\b", q) else "")
+                                 r"revenue|revenues|profit|profits|sales|loss|losses|income|earnings|turnover|spend|spent|raise|raised)\b", q)
+            else "")
+
+    wh = re.search(r"\b(how (?:many|much)(?: [a-z'-]+){0,3}?|(?:which|what) (?:[a-z'-]+ ){0,2}?[a-z'-]+)"
+                   r"(?= (?:" + "|".join(_AUX) + r"|has|had|to|of|in|on|for|at|by)\b|\?|$)", q)
 
     def ask(kind: str, accepts: tuple[str, ...] = ()) -> Ask:
-        return Ask(kind, accepts, terms, unit if kind == NUMBER else "")
+        phrase = wh.group(1) if wh and kind in TYPED and len(wh.group(1)) <= 60 else ""
+        things = tokenize(phrase[len("how many"):]) if phrase.startswith("how many") else []
+        counted = lemma(things[-1]) if things and not things[-1].endswith("ed") else ""
+        return Ask(kind, accepts, terms, unit if kind == NUMBER else "", phrase, counted)
 
     if re.match(r"how long\b", q):
         return ask(NUMBER, (NUMBER, DATE))  # "three years", or "from 1915 until 1918"
@@ -96,12 +119,16 @@ def analyze(question: str) -> Ask:
     m = re.search(r"\b(?:which|what|whose)\s+((?:[a-z0-9'-]+\s+){0,3}[a-z0-9'-]+)", q)
     if named or (m and first in ("which", "what", "whose", "in", "at", "on", "by", "for", "from", "to", "of",
                                  "with", "name", "under")):
-        words = []
+        heads = []
         for word in (named or m).group(1).split():  # the noun phrase ends at the verb or article
             if word in _AUX or word in ("the", "a", "an", "to", "of", "in", "on", "for", "has", "had"):
                 break
-            words.append(word)
-        heads = [HEAD_KIND[w] for w in words if w in HEAD_KIND]
+            kind = HEAD_KIND.get(word) or _person_noun(word)
+            if kind:
+                heads.append(kind)
+            elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "ics")) and \
+                    word not in ("news", "series", "species", "means", "headquarters"):
+                break  # a plural noun we do not know ("which articles state…") is the head
         if heads:
             return ask(heads[-1], (heads[-1],))
     if re.match(r"(who|whom)\b", q):
@@ -126,7 +153,7 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 DATE_RE = re.compile(
     rf"\b(?:(?:early|mid|late)[- ])?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+(?:1[89]|20)\d\d)?\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s?[-–]\s?\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:1[89]|20)\d\d)?\b"
-    r"|\b(?:(?:early|mid|late)[- ])?(?:1[89]|20)\d\d(?:s|/\d\d)?\b"
+    r"|\b(?:(?:early|mid|late)[- ])?(?:1\d|20)\d\d(?:s|/\d\d|\s?[-–]\s?(?:1\d|20)?\d\d)?\b"
     r"|\b(?:(?:last|next|this)\s)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"|\b(?i:(?:last|next|this|that|the same|the previous|the following) (?:week|month|year|spring|summer|autumn"
     r"|fall|winter|weekend)|today|yesterday|tomorrow|tonight|(?:\w+ )?(?:days|weeks|months|years) ago)\b")
@@ -182,14 +209,17 @@ _NOT_NAMES = set(("The A An He She It They We I You This That These Those There 
                   "My Your Some Many Most All Both Each Every No Not Now Then Also However Meanwhile Still Even "
                   "Only Just Last Next Earlier Later Under Over From To By With Without Of Despite Following "
                   "According What Who Why How Where Which Mr Mrs Ms Dr").split()) | set(MONTHS) | set(WEEKDAYS)
-# Capitalised words that name events, places, bodies or things, and so never a person.
-_NOT_PERSON = set(("Force Forces Championship Championships Cup League Awards Award Games Olympics Street Road Market "
-                   "Magazine Festival Prize Day Week War Act Bill Treaty Summit Church Hospital Airport Station "
-                   "Centre Center Stadium Park House Palace Square Bridge Tower Hall Museum Theatre Film Show Series "
-                   "Trials Indoor European International National Royal Premiership Research Times Party Report "
-                   "Index Awards Street Office Online Pro Magazine Review Guide Conference Agreement Project "
-                   "Programme Program Plan Scheme Strategy Fund Prize Grand Prix Open Dynasty Empire Kingdom "
-                   "Republic Revolution Crisis Law Code Constitution").split())
+# Capitalised words that mark a name as an event or a thing, a place, or a body, and so never a person.
+_THING_WORDS = set(("Championship Championships Cup League Awards Award Games Olympics Festival Prize Day Week War "
+                    "Act Bill Treaty Summit Trials Indoor Report Index Review Guide Conference Agreement Project "
+                    "Programme Program Plan Scheme Strategy Grand Prix Open Revolution Crisis Law Code Constitution "
+                    "Film Show Series Album Tour").split())
+_PLACE_WORDS = set(("Street Road Market Church Hospital Airport Station Centre Center Stadium Park House Palace "
+                    "Square Bridge Tower Hall Museum Theatre Island Islands River Lake Mountain Mountains Valley "
+                    "Bay Coast Province County Region").split())
+_BODY_WORDS = set(("Force Forces European International National Royal Premiership Research Times Party Office "
+                   "Online Pro Magazine Fund Dynasty Empire Kingdom Republic").split())
+_NOT_PERSON = _THING_WORDS | _PLACE_WORDS | _BODY_WORDS
 _CONNECT = r"(?:\s+(?:of(?:\s+the)?|de|del|da|du|van|von|der|bin|al|le|la|y|for|on|upon)(?=\s+[A-Z]))?"
 _CAP = r"(?:[A-Z][\w'’.&-]*[\w.]|[A-Z])"
 NAME_RE = re.compile(rf"{_CAP}(?:{_CONNECT}\s+{_CAP})*")
@@ -219,12 +249,16 @@ def _name_kind(sentence: str, start: int, end: int) -> tuple[str, float]:
         return PLACE, 1.0
     prev_word = re.findall(r"([\w'’-]+)\W*$", before)
     prev = prev_word[0] if prev_word else ""
-    if prev in _TITLES or prev.lower() in _ROLE_WORDS or _SPEECH.match(after):
+    if prev in _TITLES or prev.lower() in _ROLE_WORDS or _SPEECH.match(after) or _appositive_role(after):
         return PERSON, 1.0
     if re.search(r"\b(?:in|at|near|across|outside|inside)\s+(?:the\s+)?$", before) and len(words) <= 3:
         return PLACE, 0.6
-    if any(w.strip(".,") in _NOT_PERSON for w in words):
-        return "name", 0.4
+    if any(w.strip(".,") in _THING_WORDS for w in words):
+        return "thing", 0.4  # "European Indoor Championships": an event, no one's name
+    if words[-1].strip(".,") in _PLACE_WORDS:
+        return PLACE, 0.8
+    if any(w.strip(".,") in _BODY_WORDS for w in words):
+        return ORG, 0.6
     if 2 <= len(words) <= 3 and all(w[0].isupper() and w[1:].islower() for w in words if len(w) > 1):
         return PERSON, 0.6
     return "name", 0.4
@@ -245,6 +279,14 @@ def _runs(sentence: str):
                 nxt = words[i + 2] if i + 2 < len(words) and words[i + 1].group() == "the" else words[i + 1]
                 start = m.start() + nxt.start()
         yield start, m.end()
+
+
+def _appositive_role(after: str) -> bool:
+    """A name followed by what the person is: ", its third-ranked official", ", the party's chairman"."""
+    if not after.startswith(", "):
+        return False
+    words = re.findall(r"[\w'’-]+", after[:60])[:5]
+    return any(w.lower() in _ROLE_WORDS or w.lower() in ("official", "leader", "head", "chief") for w in words)
 
 
 def _names(sentence: str) -> list[Phrase]:
@@ -289,17 +331,18 @@ def phrases(sentence: str, kinds: tuple[str, ...]) -> list[Phrase]:
         for p in _names(sentence):
             if p.kind in kinds:
                 out.append(p)
-            elif p.kind == "name" and PLACE not in kinds:
-                out.append(Phrase(p.start, p.end, p.kind, 0.4, p.text))  # a name of unsure kind may still do
+            elif p.kind == "name" and ORG in kinds:
+                out.append(Phrase(p.start, p.end, p.kind, 0.4, p.text))  # a name of unsure kind may be a body
     if REASON in kinds:
         out += [Phrase(m.start(), m.end(), REASON, 1.0, m.group().strip()) for m in REASON_RE.finditer(sentence)]
     return out
 
 
 def _given(phrase: str, terms: frozenset[str]) -> bool:
-    """Whether the question already names this phrase (all its content words are in the question)."""
+    """Whether the question already names this phrase (half or more of its content words are in the
+    question: "PC Pro Magazine" after "PC Pro's survey", "MDA III" after "the MDA IV")."""
     words = tokenize(phrase)
-    return bool(words) and all(w in terms for w in words)
+    return bool(words) and sum(w in terms for w in words) * 2 >= len(words)
 
 
 def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
@@ -308,10 +351,11 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
     if not ask.typed:
         return None
     anchors: dict[str, list[int]] = {}  # each question word's places in the sentence
+    lemmas = {lemma(t) for t in ask.terms}
     for m in re.finditer(r"[^\W_]+", sentence):
         words = tokenize(m.group())
-        if words and words[0] in ask.terms:
-            anchors.setdefault(words[0], []).extend((m.start(), m.end()))
+        if words and lemma(words[0]) in lemmas:
+            anchors.setdefault(lemma(words[0]), []).extend((m.start(), m.end()))
     best, best_score = None, 0.0
     for p in phrases(sentence, ask.accepts):
         if _given(p.text, ask.terms) or not tokenize(p.text) and p.kind != NUMBER:
@@ -320,6 +364,8 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
             continue  # "how much did it cost" is not answered by "15%"
         # Each question word counts once, at its nearest place; words after the phrase count half
         # (a name follows what describes it: "Costa Rican President José María Figueres").
+        if ask.counted and not counts(sentence, p, ask.counted):
+            continue  # "two Serie A titles" does not say how many caps
         near = sum(max((1 if a <= p.start else 0.5) / (1 + min(abs(a - p.start), abs(a - p.end)) / 15)
                        for a in places) for places in anchors.values())
         score = p.strength + 0.3 * min(near, 3.0) + 0.3 * _unit_fit(p, ask.unit)
@@ -328,11 +374,48 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
     return dataclasses.replace(best, strength=round(best_score, 3)) if best else None
 
 
+_IRREGULAR = dict(pair.split(":") for pair in (
+    "sent:send went:go gone:go met:meet said:say told:tell took:take taken:take gave:give given:give won:win "
+    "lost:lose made:make paid:pay bought:buy sold:sell wrote:write written:write led:lead left:leave held:hold "
+    "built:build began:begin begun:begin brought:bring chose:choose chosen:choose came:come found:find got:get "
+    "kept:keep knew:know known:know ran:run saw:see seen:see spoke:speak spoken:speak stood:stand struck:strike "
+    "thought:think threw:throw became:become fell:fall fought:fight flew:fly grew:grow heard:hear laid:lay "
+    "meant:mean rose:rise shot:shoot sang:sing sung:sing drove:drive driven:drive ate:eat fled:flee spent:spend "
+    "taught:teach caught:catch sought:seek won:win hid:hide beat:beat beaten:beat broke:break broken:break "
+    "chose:choose drew:draw drawn:draw forgot:forget froze:freeze stole:steal stolen:steal swore:swear "
+    "wore:wear worn:wear woke:wake").split())
+
+
+def lemma(word: str) -> str:
+    """A word's base form, enough to match "sent" with "send" and "responded" with "respond":
+    lemma("sent") -> "send"; lemma("responded") -> "respond"; lemma("planning") -> "plann" """
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[:-len(suffix)]
+    return word
+
+
+def counts(sentence: str, phrase: Phrase, counted: str) -> bool:
+    """Whether a number counts the things asked about: they follow it within four words, or the
+    sentence never names them and nothing else follows the number ("the toll rose to 12.")."""
+    after = [lemma(w) for w in tokenize(sentence[phrase.end:phrase.end + 60])][:4]
+    if counted in after:
+        return True
+    mentioned = counted in {lemma(w) for w in tokenize(sentence)}
+    follower = re.match(r"\s*([A-Za-z]+)", sentence[phrase.end:])
+    return not mentioned and (follower is None or follower.group(1).lower() in
+                              ("were", "was", "are", "have", "had", "in", "on", "at", "by", "and", "or", "to"))
+
+
 def _unit_fit(phrase: Phrase, unit: str) -> float:
     """1 when an amount has the unit the question asks for, -1 when it has not, 0 when none is asked."""
     if not unit or phrase.kind != NUMBER:
         return 0.0
     text = phrase.text.lower()
+    if unit == "count":  # "how many" is not answered by a share or a sum of money
+        return -1.0 if "%" in text or "cent" in text or re.search(r"[£$€¥]", text) else 0.0
     has = ("%" in text or "cent" in text) if unit == "percent" else bool(re.search(r"[£$€¥]|\brs\b|pounds|dollars|euros|yuan|yen", text))
     return 1.0 if has else -1.0
 
@@ -369,6 +452,103 @@ MISSING = {PERSON: "who", ORG: "which organisation", PLACE: "where", DATE: "when
 
 
 def missing_text(ask: Ask) -> str:
-    """The abstention's first line, naming what was missing:
-    missing_text(analyze("When did Kim write?")) -> "The articles don't say when." """
-    return f"The articles don't say {MISSING[ask.kind]}."
+    """The abstention's first line, naming what was missing, in the question's words when it has them:
+    missing_text(analyze("When did Kim write?")) -> "The articles don't say when.";
+    missing_text(analyze("How many missiles were fired?")) -> "The articles don't say how many missiles." """
+    return f"The articles don't say {ask.asks or MISSING[ask.kind]}."
+
+
+# -- time in the question ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    """The time a question is about: a date range (inclusive), or "the latest"."""
+    start: str | None  # YYYY-MM-DD
+    end: str | None
+    latest: bool = False
+
+
+_MONTH_NUMBER = {m.lower(): i for i, m in enumerate(MONTHS[:12], start=1)} | \
+                {m.lower(): i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+_LATEST = re.compile(r"\b(latest|most recent(ly)?|newest|recently|lately|currently|right now|these days|"
+                     r"so far this)\b", re.I)
+
+
+# Words of a question that speak of when, which a sentence need not contain (tokenize's forms).
+TIME_WORDS = frozenset("latest recent recently newest lately currently current now today yesterday tonight week "
+                       "month year last past this morning day".split())
+
+
+def time_window(question: str, as_of: str) -> Window | None:
+    """The period a question asks about, read against the day it is asked (YYYY-MM-DD):
+    time_window("What did Kim say in 2019?", "2022-10-10") -> Window("2019-01-01", "2019-12-31");
+    time_window("What happened last month?", "2022-10-10") -> Window("2022-09-01", "2022-09-30");
+    time_window("What is the latest on the talks?", "2022-10-10") -> Window(None, "2022-10-10", latest=True)"""
+    import calendar
+    import datetime
+
+    today = datetime.date.fromisoformat(as_of)
+    q = question.lower()
+
+    def month(year: int, number: int) -> Window:
+        return Window(datetime.date(year, number, 1).isoformat(),
+                      datetime.date(year, number, calendar.monthrange(year, number)[1]).isoformat())
+
+    if m := re.search(r"\b(?:in|during|of|since|by)?\s*(" + "|".join(_MONTH_NUMBER) + r")\.?\s+((?:19|20)\d\d)\b", q):
+        return month(int(m.group(2)), _MONTH_NUMBER[m.group(1)])
+    if m := re.search(r"\b(?:in|during|of|for)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)['’]s\b", q):
+        year = int(m.group(1) or m.group(2))
+        return Window(f"{year}-01-01", f"{year}-12-31")
+    if re.search(r"\btoday\b|\bthis morning\b|\btonight\b", q):
+        return Window(today.isoformat(), today.isoformat())
+    if re.search(r"\byesterday\b", q):
+        day = today - datetime.timedelta(days=1)
+        return Window(day.isoformat(), day.isoformat())
+    if m := re.search(r"\b(this|last|past) (week|month|year)\b", q):
+        which, unit = m.groups()
+        if unit == "week":
+            monday = today - datetime.timedelta(days=today.weekday())
+            if which == "this":
+                return Window(monday.isoformat(), today.isoformat())
+            if which == "past":
+                return Window((today - datetime.timedelta(days=7)).isoformat(), today.isoformat())
+            return Window((monday - datetime.timedelta(days=7)).isoformat(),
+                          (monday - datetime.timedelta(days=1)).isoformat())
+        if unit == "month":
+            if which == "this":
+                return Window(today.replace(day=1).isoformat(), today.isoformat())
+            if which == "past":
+                return Window((today - datetime.timedelta(days=31)).isoformat(), today.isoformat())
+            last = today.replace(day=1) - datetime.timedelta(days=1)
+            return month(last.year, last.month)
+        if which == "this":
+            return Window(f"{today.year}-01-01", today.isoformat())
+        if which == "past":
+            return Window((today - datetime.timedelta(days=365)).isoformat(), today.isoformat())
+        return Window(f"{today.year - 1}-01-01", f"{today.year - 1}-12-31")
+    if _LATEST.search(q):
+        return Window(None, today.isoformat(), latest=True)
+    return None
+
+
+def in_window(published: str | None, window: Window) -> bool | None:
+    """Whether an article's date falls in the window (None when the date is unknown):
+    in_window("2019-05-01", Window("2019-01-01", "2019-12-31")) -> True"""
+    if not published:
+        return None
+    return (window.start is None or published >= window.start) and (window.end is None or published <= window.end)
+
+
+def article_date(document: dict) -> str | None:
+    """An article's own date from its manifest entry (read from its page or text); a file's
+    modification time does not count: article_date({"published": "2019-03-04", "published_from": "file"}) -> None"""
+    return document.get("published") if document.get("published_from") in ("page", "text") else None
+
+
+def period_documents(documents: dict, window: Window) -> frozenset[str] | None:
+    """The documents a question about a period may be answered from: those dated inside it and the
+    undated ones. None (no restriction) for "the latest", when every document qualifies, or when
+    none does (the answer then says that no article of the period says it)."""
+    if window.latest:
+        return None
+    keep = frozenset(d for d, doc in documents.items() if in_window(article_date(doc), window) is not False)
+    return keep if keep and len(keep) < len(documents) else None

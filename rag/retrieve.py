@@ -128,26 +128,33 @@ class Retriever:
         index.index(corpus, show_progress=False)
         return index
 
-    def bm25_ranking(self, query: str, n: int) -> list[tuple[str, float]]:
+    def bm25_ranking(self, query: str, n: int, docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
         words = [w for w in tokenize(query) if w in self.bm25.vocab_dict] if hasattr(self.bm25, "vocab_dict") else tokenize(query)
         if not words:
             return []
-        docs, scores = self.bm25.retrieve([words], k=min(n, len(self.order)), show_progress=False)
-        return [(self.order[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+        if docs is not None:  # bm25s scores every chunk; keep the best of the allowed documents
+            scores = self.bm25.get_scores(words)
+            best = sorted((i for i, cid in enumerate(self.order) if self.chunks[cid].doc_id in docs),
+                          key=lambda i: -scores[i])[:n]
+            return [(self.order[i], float(scores[i])) for i in best if scores[i] > 0]
+        found, scores = self.bm25.retrieve([words], k=min(n, len(self.order)), show_progress=False)
+        return [(self.order[int(i)], float(s)) for i, s in zip(found[0], scores[0]) if s > 0]
 
-    def retrieve(self, query: str, top_k: int | None = None, timings: dict | None = None) -> list[Hit]:
-        """Best evidence chunks for a query, near-duplicates grouped under the best of them."""
+    def retrieve(self, query: str, top_k: int | None = None, timings: dict | None = None,
+                 docs: frozenset[str] | None = None) -> list[Hit]:
+        """Best evidence chunks for a query, near-duplicates grouped under the best of them; only from
+        the documents `docs` when given (e.g. the articles of the period a question asks about)."""
         top_k = top_k or self.settings.top_k
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
-        dense = self.store.query(vector, self.settings.candidates)
+        dense = self.store.query(vector, self.settings.candidates, docs)
         t2 = time.perf_counter()
-        sims = self.sentence_sims(vector, self.settings.candidates * 3)
+        sims = self.sentence_sims(vector, self.settings.candidates * 3, docs)
         by_sentence: list[str] = []
         for (doc_id, start, end), _sim in sims:
             by_sentence.extend(self.chunks_of_sentence.get((doc_id, start, end), []))
-        sparse = self.bm25_ranking(query, self.settings.candidates)
+        sparse = self.bm25_ranking(query, self.settings.candidates, docs)
         t3 = time.perf_counter()
         rankings = [[c for c, _ in dense], list(dict.fromkeys(by_sentence)), [c for c, _ in sparse]]
         fused = fuse_rankings(rankings, self.settings.rrf_k)
@@ -167,9 +174,9 @@ class Retriever:
                            fuse=(time.perf_counter() - t3) * 1000)
         return hits
 
-    def sentence_sims(self, vector, n: int) -> list[tuple[tuple[str, int, int], float]]:
+    def sentence_sims(self, vector, n: int, docs: frozenset[str] | None = None) -> list[tuple[tuple[str, int, int], float]]:
         """The n sentences closest to the query vector: [((doc_id, start, end), cosine)]."""
-        found = self.sentence_store.query(vector, n)
+        found = self.sentence_store.query(vector, n, docs)
         out = []
         for sid, sim in found:
             doc_id, _, span = sid.rpartition("@")

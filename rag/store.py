@@ -26,7 +26,9 @@ SENTENCE_SUFFIX = "-s"  # each generation has a chunk collection and a sentence 
 class VectorStore(Protocol):
     def add(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict], vectors: Sequence) -> None: ...
 
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]: ...
+    def query(self, vector: Sequence[float], k: int, docs: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """The k nearest records as (id, cosine), only from the documents `docs` when given."""
+        ...
 
     def records(self, with_vectors: bool = False) -> Iterator[tuple[str, str, dict, list | None]]: ...
 
@@ -142,11 +144,13 @@ class ChromaStore:
                        metadatas=list(metadatas[i:i + step]),
                        embeddings=[[float(x) for x in v] for v in vectors[i:i + step]])
 
-    def query(self, vector, k: int) -> list[tuple[str, float]]:
+    def query(self, vector, k: int, docs=None) -> list[tuple[str, float]]:
         n = min(k, self.count()) if k else 0
-        if n == 0:
+        if n == 0 or (docs is not None and not docs):
             return []
-        res = self._call(self.collection.query, query_embeddings=[list(vector)], n_results=n, include=["distances"])
+        where = {"doc_id": {"$in": sorted(docs)}} if docs is not None else None  # Chroma filters before ranking
+        res = self._call(self.collection.query, query_embeddings=[list(vector)], n_results=n, include=["distances"],
+                         where=where)
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
     def records(self, with_vectors: bool = False):

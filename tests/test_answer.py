@@ -123,3 +123,57 @@ def test_self_contained_questions_get_the_same_answer_with_another_questions_his
         first, after = seeds_assistant.ask(row["question"]), seeds_assistant.ask(row["question"], history=history)
         assert after.query == row["question"], (row["id"], after.query)
         assert (after.text, after.citations) == (first.text, first.citations), row["id"]
+
+
+DATED = {
+    "bridge_2019.txt": "Council backs the Eastford bridge\n\nPublished: 4 March 2019\n\nThe town council of Eastford "
+                       "voted on Monday to build a new bridge over the river. Mayor Anna Berg said the bridge would "
+                       "cost £4m and open within three years.\n",
+    "bridge_2021.txt": "Eastford bridge costs rise\n\nPublished: 10 June 2021\n\nThe town council of Eastford said "
+                       "the new bridge over the river would now cost £7m. Mayor Anna Berg blamed the price of "
+                       "steel.\n",
+    "bridge_2022.txt": "Eastford bridge opens\n\nPublished: 5 October 2022\n\nThe new bridge over the river in "
+                       "Eastford opened on Wednesday. Mayor Tom Hale cut the ribbon in front of a large crowd.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def dated_assistant(tmp_path_factory, embedder):
+    from rag.pipeline import build_assistant
+
+    root = tmp_path_factory.mktemp("dated")
+    for name, text in DATED.items():
+        (root / "corpus").mkdir(exist_ok=True)
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    assistant = build_assistant(Settings(corpus_dir=str(root / "corpus"), index_dir=str(root / "index")), embedder)
+    assistant.index()
+    return assistant
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question,expected,doc", [
+    ("How much did the council say the bridge would cost in 2019?", "£4m", "bridge_2019"),
+    ("How much would the bridge cost in 2021?", "£7m", "bridge_2021"),
+    ("Who is the latest mayor of Eastford?", "Tom Hale", "bridge_2022"),
+])
+def test_a_question_about_a_time_is_answered_from_an_article_of_that_time(dated_assistant, question, expected,
+                                                                            doc):
+    answer = dated_assistant.ask(question, as_of="2022-10-12")
+    assert not answer.abstained and answer.lead["text"] == expected and answer.citations[0].doc_id == doc
+    assert answer.citations[0].published_from == "text" and answer.citations[0].published[:4] == doc[-4:]
+    assert f"published on {answer.citations[0].published}" in answer.notice  # the answer says when
+
+
+@pytest.mark.slow
+def test_a_period_no_article_covers_is_said_so(dated_assistant):
+    answer = dated_assistant.ask("What did the council decide about the bridge in 2020?", as_of="2022-10-12")
+    assert answer.abstained and "for 2020-01-01 to 2020-12-31" in answer.text
+    assert len(answer.citations) == 1  # the closest passage, from another year, to check the "no" against
+
+
+@pytest.mark.slow
+def test_the_day_asked_is_checked(dated_assistant):
+    from rag.errors import BadInput
+
+    with pytest.raises(BadInput):
+        dated_assistant.ask("What happened last week?", as_of="last Tuesday")

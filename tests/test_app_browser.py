@@ -131,6 +131,10 @@ def test_follow_up_is_answered_from_the_right_article(open_page):
     page = open_page()
     first = ask(page, "Who is the Chinese foreign ministry spokeswoman who spoke about Xi's message?")
     expect(first).to_contain_text("Hua Chunying")
+    expect(first.locator("strong.rag-lead")).to_have_text("Hua Chunying")  # the answer phrase leads, in bold
+    assert first.inner_text().strip().startswith("Hua Chunying —")
+    # The seeds carry no date of their own, so the card gives the file's date and says so.
+    expect(page.locator("#src-0-1 .rag-src-date")).to_contain_text("file dated")
     second = ask(page, follow_up)
     expect(second).to_have_class("rag-msg rag-answer")
     expect(second).to_contain_text("[1]")
@@ -139,6 +143,18 @@ def test_follow_up_is_answered_from_the_right_article(open_page):
     # Clicking a marker of the earlier answer brings its sources back.
     first.locator("a.rag-cite").first.click()
     expect(page.locator("#src-0-1 mark")).to_be_visible()
+
+
+def test_an_abstention_names_what_is_missing_and_shows_the_closest_passage(open_page):
+    from playwright.sync_api import expect
+
+    page = open_page()
+    answer = ask(page, "Exactly how many ballistic missiles did North Korea test?")
+    expect(answer).to_have_class("rag-msg rag-abstain")
+    expect(answer).to_contain_text("The articles don't say how many ballistic missiles")
+    answer.locator("a.rag-cite").first.click()
+    expect(page.locator("#rag-sources")).to_contain_text("closest passage")
+    expect(page.locator("#src-0-1 mark")).to_contain_text("record number of ballistic missiles")
 
 
 def test_off_corpus_question_gets_the_abstention(open_page):

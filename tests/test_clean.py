@@ -2,8 +2,8 @@
 
 import pytest
 
-from rag.clean import (clean_text, drop_repeats, drop_trailing_widgets, find_byline, find_outlet, find_title,
-                       is_boilerplate, is_headline, join_paragraphs, line_spans, trim_span)
+from rag.clean import (clean_text, drop_repeats, drop_trailing_widgets, find_byline, find_outlet, find_published,
+                       find_title, is_boilerplate, is_headline, join_paragraphs, line_spans, trim_span)
 
 BOILERPLATE = [
     # navigation and breadcrumbs
@@ -132,3 +132,15 @@ def test_find_outlet():
     assert find_outlet(["Body.", "Photo: AFP"], "Body.") is None  # a photo agency is not the outlet
     assert find_outlet([], "“It matters,” Yang told AFP.") == "AFP"
     assert find_outlet([], "Nothing to see here.") is None
+
+
+@pytest.mark.parametrize("lines,expected", [
+    (["Xi writes to Kim", "Published: 10 October 2022, 08:00"], "2022-10-10"),
+    (["Xi writes to Kim", "Oct. 10, 2022"], "2022-10-10"),  # a dateline alone on its line
+    (["Xi writes to Kim", "date: 2021-03-04"], "2021-03-04"),  # front matter
+    (["Updated Tue, March 5, 2019 10:00 GMT"], "2019-03-05"),
+    (["Xi writes to Kim", "The last time KCNA reported a message was in July 2016, it said."], None),  # body text
+    (["Xi writes to Kim"] + ["Body paragraph."] * 12 + ["Published: 1 May 2020"], None),  # too far down
+])
+def test_find_published(lines, expected):
+    assert find_published(lines) == expected

@@ -310,3 +310,18 @@ def test_doc_id_for_uses_the_stem_until_it_repeats():
     assert doc_id_for("a.txt", used) == "a"
     used.add("a")
     assert doc_id_for("x/a.md", used) == "x/a.md" and doc_id_for("x/b.html", used) == "b"
+
+
+def test_publication_dates_come_from_the_page_then_the_text_then_the_file(tmp_path):
+    page = ('<html><head><meta property="article:published_time" content="2022-10-10T08:00:00Z">'
+            "<title>Xi writes</title></head><body><h1>Xi writes</h1><p>Chinese President Xi Jinping wrote "
+            "to Kim Jong Un on Monday about relations.</p></body></html>")
+    (tmp_path / "a.html").write_text(page, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Xi writes\n\nPublished: 4 March 2019\n\nXi wrote to Kim on Monday.\n",
+                                    encoding="utf-8")
+    (tmp_path / "c.txt").write_text("Xi writes\n\nXi wrote to Kim on Monday, in July 2016.\n", encoding="utf-8")
+    os.utime(tmp_path / "c.txt", (1600000000, 1600000000))  # 2020-09-13
+    articles = {a.doc_id: a for a in load_corpus(tmp_path)[0]}
+    assert (articles["a"].published, articles["a"].published_from) == ("2022-10-10", "page")
+    assert (articles["b"].published, articles["b"].published_from) == ("2019-03-04", "text")
+    assert (articles["c"].published, articles["c"].published_from) == ("2020-09-13", "file")

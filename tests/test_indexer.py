@@ -160,3 +160,27 @@ def test_manifest_names_sources_relative_to_the_corpus(tmp_settings):
     build_index(tmp_settings, FakeEmbedder())
     documents = read_manifest(tmp_settings.index_path)["documents"]
     assert documents["000_468aaedc6a09fc6c"]["source"] == "000_468aaedc6a09fc6c.txt"
+
+
+def test_dates_reach_the_manifest_and_chroma_and_an_older_index_gets_them_without_embedding(tmp_settings,
+                                                                                          corpus_copy):
+    (corpus_copy / "dated.txt").write_text("Council backs the bridge\n\nPublished: 4 March 2019\n\n"
+                                           "The town council voted on Tuesday to build the new bridge.\n",
+                                           encoding="utf-8")
+    emb = FakeEmbedder()
+    build_index(tmp_settings, emb)
+    manifest = read_manifest(tmp_settings.index_path)
+    assert manifest["documents"]["dated"]["published"] == "2019-03-04"
+    assert manifest["documents"]["dated"]["published_from"] == "text"
+    assert manifest["documents"]["000_468aaedc6a09fc6c"]["published_from"] == "file"  # no date in the text
+    metas = [m for _i, _t, m, _v in Retriever(tmp_settings, emb).store.records() if m["doc_id"] == "dated"]
+    assert metas and all(m["published"] == "2019-03-04" for m in metas)
+    # An index written before documents carried dates: brought up to date by copying, not embedding.
+    for doc in manifest["documents"].values():
+        doc.pop("published"), doc.pop("published_from")
+    manifest.pop("document_fields")
+    (tmp_settings.index_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    calls = emb.calls
+    report = build_index(tmp_settings, emb)
+    assert emb.calls == calls and report.embedded == 0
+    assert read_manifest(tmp_settings.index_path)["documents"]["dated"]["published"] == "2019-03-04"

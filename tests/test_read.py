@@ -1,7 +1,7 @@
 import pytest
 
 from rag.read import (DATE, DEFINITION, NUMBER, ORG, OTHER, PERSON, PLACE, REASON, YESNO, analyze, best_phrase,
-                      leans_on_previous, missing_text, phrases, quotable)
+                      in_window, leans_on_previous, missing_text, phrases, quotable, time_window)
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -51,6 +51,10 @@ def test_best_phrase_is_new_and_near_the_question_words():
     # what the question already names is never the answer
     assert best_phrase("Xi wrote to Kim.", analyze("Who did Xi write to?")).text == "Kim"
     assert best_phrase("Kim wrote.", analyze("Who is Kim writing to?")) is None
+    # "sent" answers "send"; a name with its role after it (", its third-ranked official") is a person
+    s = ("Last month, China sent Li Zhanshu, its third-ranked official, as a special envoy from President Xi "
+         "to Pyongyang.")
+    assert best_phrase(s, analyze("Who did China send as a special envoy to Pyongyang?")).text == "Li Zhanshu"
 
 
 def test_best_phrase_keeps_the_unit_asked_for():
@@ -77,3 +81,38 @@ def test_leans_on_previous_and_missing_text():
     assert leans_on_previous("By then phones will be printed on wrists.") and not leans_on_previous("Kim wrote.")
     assert missing_text(analyze("When did Kim write?")) == "The articles don't say when."
     assert missing_text(analyze("Who chairs it?")) == "The articles don't say who."
+    assert missing_text(analyze("Exactly how many missiles did it test?")) == "The articles don't say how many missiles."
+    assert missing_text(analyze("Which news agency did Yang speak to?")) == "The articles don't say which news agency."
+
+
+@pytest.mark.parametrize("question,window", [
+    ("What did Kim say in 2019?", ("2019-01-01", "2019-12-31", False)),
+    ("What did he say in March 2018?", ("2018-03-01", "2018-03-31", False)),
+    ("What happened last month?", ("2022-09-01", "2022-09-30", False)),
+    ("What happened last week?", ("2022-10-03", "2022-10-09", False)),  # 2022-10-12 is a Wednesday
+    ("Did Xi write this week?", ("2022-10-10", "2022-10-12", False)),
+    ("Who won yesterday?", ("2022-10-11", "2022-10-11", False)),
+    ("What is the latest on the talks?", (None, "2022-10-12", True)),
+])
+def test_time_window_reads_the_question_against_the_day_it_is_asked(question, window):
+    w = time_window(question, "2022-10-12")
+    assert (w.start, w.end, w.latest) == window
+
+
+def test_no_time_no_window_and_in_window():
+    assert time_window("What did Kim write to Xi?", "2022-10-12") is None
+    w = time_window("in 2019?", "2022-10-12")
+    assert in_window("2019-05-01", w) and in_window("2020-01-01", w) is False and in_window(None, w) is None
+
+
+def test_period_documents_keep_the_period_and_the_undated():
+    from rag.read import Window, article_date, period_documents
+
+    docs = {"a": {"published": "2019-05-01", "published_from": "text"},
+            "b": {"published": "2021-05-01", "published_from": "page"},
+            "c": {"published": "2019-05-01", "published_from": "file"}}  # a file's date is no article date
+    assert article_date(docs["c"]) is None and article_date(docs["b"]) == "2021-05-01"
+    assert period_documents(docs, Window("2019-01-01", "2019-12-31")) == {"a", "c"}
+    assert period_documents(docs, Window("2010-01-01", "2010-12-31")) == frozenset({"c"})
+    assert period_documents(docs, Window(None, "2022-01-01", latest=True)) is None  # ranked, not filtered
+    assert period_documents({"c": docs["c"]}, Window("2019-01-01", "2019-12-31")) is None  # all qualify

@@ -30,6 +30,8 @@ def test_server_mode_index_and_answer(chroma, tmp_settings, embedder):
     answer = assistant.ask("What was Mike Pompeo planning?")
     assert "another trip to Pyongyang" in answer.text
     assert assistant.retriever.store.count() == manifest["chunk_count"]
+    only = frozenset({"003_443b657839c6b62c"})  # the server filters by document too (a question about a period)
+    assert {h.chunk.doc_id for h in assistant.retriever.retrieve("Kim Jong Un letter", docs=only)} == only
     assert build_index(settings, FakeEmbedder()).changed is False
 
 

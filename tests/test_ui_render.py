@@ -177,3 +177,11 @@ def test_an_abstention_with_the_closest_passage_links_it_and_shows_it():
     assert "Not in the articles" in html and "rag-cite" in html
     panel = render.render_sources([{"question": "q", "answer": a, "error": None}], 0)
     assert "closest passage" in panel and "Pompeo planned a trip" in panel
+
+
+def test_source_cards_show_the_articles_date_and_say_when_it_is_only_the_files():
+    c = answer()["citations"][0]
+    assert "10 Oct 2022" in render.render_source({**c, "published": "2022-10-10", "published_from": "page"}, 0, [])
+    card = render.render_source({**c, "published": "2026-11-24", "published_from": "file"}, 0, [])
+    assert "file dated 24 Nov 2026" in card
+    assert "rag-src-date" not in render.render_source(c, 0, [])

@@ -79,6 +79,21 @@ def source_name(citation: dict) -> str:
     return citation.get("outlet") or PurePath(citation.get("source") or "").name or citation["doc_id"]
 
 
+def date_text(citation: dict) -> str:
+    """The article's date for a source card; a file's own date says so:
+    date_text({"published": "2022-10-10", "published_from": "text"}) -> "10 Oct 2022" """
+    value = citation.get("published")
+    if not value:
+        return ""
+    try:
+        import datetime
+
+        shown = datetime.date.fromisoformat(value).strftime("%-d %b %Y")
+    except ValueError:
+        return ""
+    return f"file dated {shown}" if citation.get("published_from") == "file" else shown
+
+
 def plain_answer(answer: dict) -> str:
     """The answer and its sources as plain text, for the copy button."""
     lines = [answer.get("answer", "")]
@@ -210,12 +225,15 @@ def render_source(citation: dict, turn: int, verdicts: list[dict]) -> str:
     file_name = PurePath(c.get("source") or "").name or c["doc_id"]
     context = highlight_context(c.get("context") or c["quote"], c.get("context_start", 0), c["quote"])
     failed = [v for v in verdicts if not v["supported"]] if any(v["supported"] for v in verdicts) else []
+    shown_date = date_text(c)
+    date_html = f'<span class="rag-src-date">{text_html(shown_date)}</span>' if shown_date else ""
     flags = "".join(f'<div class="rag-src-flag">⚠ Does not support: “{text_html(v["sentence"])}” '
                     f'(score {v["score"]:.2f})</div>' for v in failed)
     return (f'<details class="rag-src" id="{source_id(turn, c["n"])}" open><summary>'
             f'<span class="rag-src-n">{c["n"]}</span><span class="rag-src-head">'
             f'<span class="rag-src-title">{text_html(c["title"])}</span>'
-            f'<span class="rag-src-outlet">{text_html(source_name(c))}</span></span>{verdict_html(verdicts)}</summary>'
+            f'<span class="rag-src-outlet">{text_html(source_name(c))}</span>{date_html}</span>'
+            f'{verdict_html(verdicts)}</summary>'
             f'<blockquote class="rag-ctx">{context}</blockquote>{flags}'
             f'<div class="rag-src-meta">{text_html(file_name)} · characters {c["start"]:,}–{c["end"]:,}</div>'
             "</details>")

@@ -55,6 +55,7 @@ details.rag-src > summary::-webkit-details-marker { display: none; }
 .rag-src-head { flex: 1 1 180px; display: flex; flex-direction: column; min-width: 0; }
 .rag-src-title { font-weight: 600; overflow-wrap: anywhere; }
 .rag-src-outlet { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+.rag-src-date { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 .rag-verdict { flex: none; font-size: 0.75rem; font-weight: 600; padding: 1px 8px; border-radius: 999px;
                background: #e5e7eb; color: #374151; white-space: nowrap; }
 .rag-verdict.ok { background: #dcfce7; color: #166534; }
