@@ -20,7 +20,7 @@ from typing import Protocol, Sequence
 from rag.chunk import Chunk, Sentence
 from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
-from rag.read import (REASON, REASON_RE, Ask, Phrase, Window, adds_to, analyze, article_date, best_phrase, in_window, leans_on_previous,
+from rag.read import (REASON, REASON_RE, Ask, Phrase, Window, adds_to, analyze, article_date, lemma, best_phrase, in_window, leans_on_previous,
                       TIME_WORDS, missing_text, quotable, time_window)
 from rag.retrieve import Hit, jaccard, shingles, tokenize
 
@@ -70,10 +70,11 @@ def term_weights(terms: Sequence[str], df: dict, n: int) -> dict[str, float]:
     return {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in dict.fromkeys(terms)}
 
 
-def coverage(weights: dict[str, float], words: set[str]) -> float:
-    """Weighted share of query terms present: coverage({"a": 1, "b": 3}, {"b"}) -> 0.75"""
+def coverage(weights: dict[str, float], words: set[str], base=None) -> float:
+    """Weighted share of query terms present (a term also counts by its base form, when `base` gives
+    one): coverage({"a": 1, "b": 3}, {"b"}) -> 0.75"""
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in words) / total if total else 0.0
+    return sum(w for t, w in weights.items() if t in words or (base and base(t) in words)) / total if total else 0.0
 
 
 def should_abstain(best_score: float, settings: Settings) -> bool:
@@ -102,7 +103,7 @@ def rank_sentences(question_weights: dict, hits: Sequence[Hit]) -> list[Candidat
             words = set(tokenize(text))
             if len(words) < 3:
                 continue
-            cov = coverage(question_weights, words)
+            cov = coverage(question_weights, words | {lemma(w) for w in words}, lemma)
             sim = hit.sentence_sims.get((sent.start, sent.end), 0.0)
             # A headline-like line (no closing punctuation) restates the topic but rarely answers.
             headline = 0.0 if text.rstrip("”\"’')]").endswith((".", "!", "?", "…")) else 0.15

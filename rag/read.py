@@ -35,7 +35,7 @@ HEAD_NOUNS = {
             "scholar researcher scientist lawmaker legislator economist lawyer artist musician athlete footballer "
             "runner driver pilot soldier general emperor ruler monarch pope bishop defender midfielder striker "
             "goalkeeper forward winger batsman bowler boxer jockey rider referee umpire owner investor "
-            "founder presenter host comedian rapper drummer guitarist vocalist",
+            "founder presenter host comedian rapper drummer guitarist vocalist figure",
     ORG: "team club company firm group party consultancy consortium operator organisation organization agency ministry department band network "
          "broadcaster newspaper paper bank union university school college airline carrier channel label studio "
          "publisher retailer regulator body committee council government court charity brand manufacturer "
@@ -43,7 +43,7 @@ HEAD_NOUNS = {
     PLACE: "city country town state region place province capital venue stadium island nation location county "
            "continent village area district port airport border site",
     DATE: "year month day date time week season decade century",
-    NUMBER: "number amount percentage percent proportion share price cost figure total score sum rate fee "
+    NUMBER: "number amount percentage percent proportion share price cost total score sum rate fee "
             "salary budget value size age population margin",
 }
 HEAD_KIND = {noun: kind for kind, nouns in HEAD_NOUNS.items() for noun in nouns.split()}
@@ -331,8 +331,10 @@ def phrases(sentence: str, kinds: tuple[str, ...]) -> list[Phrase]:
         for p in _names(sentence):
             if p.kind in kinds:
                 out.append(p)
-            elif p.kind == "name" and ORG in kinds:
-                out.append(Phrase(p.start, p.end, p.kind, 0.4, p.text))  # a name of unsure kind may be a body
+            elif (p.kind == "name" and ORG in kinds) or (p.strength < 1.0 and {p.kind, *kinds} <= {PERSON, ORG}):
+                out.append(Phrase(p.start, p.end, p.kind, 0.4, p.text))  # a name of unsure kind
+            elif p.kind == PERSON and ORG in kinds:
+                out.append(Phrase(p.start, p.end, p.kind, 0.3, p.text))  # "official Rodong Sinmun": a paper
     if REASON in kinds:
         out += [Phrase(m.start(), m.end(), REASON, 1.0, m.group().strip()) for m in REASON_RE.finditer(sentence)]
     return out
