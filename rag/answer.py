@@ -306,7 +306,7 @@ def dated_notice(citation: Citation) -> str:
     """For a question about time, the date of the article the answer comes from."""
     if citation.published and citation.published_from in ("page", "text"):
         return f"This answer comes from an article published on {citation.published} [{citation.n}]."
-    return "The article this answer comes from carries no date, so when it was written is unknown."
+    return ""  # an undated article: its source card says "file dated …"
 
 
 def finish_answer(question: str, text: str, citations: list[Citation], settings: Settings, mode: str,

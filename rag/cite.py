@@ -46,7 +46,7 @@ class Verdict:
     markers: tuple[int, ...]  # valid citation numbers on it
     score: float  # best support score among its citations
     supported: bool
-    reason: str  # "ok", "no citation", "unsupported"
+    reason: str  # "ok", "no citation", or the failed check ("negated", "name 'Kim' not in the source", ...)
 
 
 @dataclass(frozen=True)
@@ -96,19 +96,199 @@ def support_score(claim: str, evidence: str) -> float:
     return sum(w in have for w in words) / len(words)
 
 
+@dataclass(frozen=True)
+class Judgment:
+    supported: bool
+    score: float  # share of the claim's content words in the evidence
+    reason: str  # "ok", or the check that failed: "negated", "person 'Kim' not in the source", ...
+
+
+_NEGATORS = frozenset("not no never without neither nor none nobody nothing cannot n't".split())
+_ANTONYMS = [pair.split("/") for pair in (
+    "accept/reject approve/reject support/oppose confirm/deny admit/deny agree/refuse agree/disagree "
+    "praise/criticise praise/criticize praise/condemn welcome/condemn welcome/reject increase/decrease rise/fall "
+    "raise/cut raise/lower increase/cut boost/cut win/lose gain/lose allow/ban allow/forbid allow/block "
+    "strengthen/weaken improve/worsen expand/shrink open/close start/stop begin/end succeed/fail include/exclude "
+    "buy/sell import/export resume/halt resume/suspend hope/reject hope/fear lift/impose pass/veto "
+    "acquit/convict release/arrest ally/enemy friend/enemy up/down accept/decline agree/decline back/oppose "
+    "support/oppose side/oppose hope/doubt gain/lose improve/strain improve/sour suggest/rule note/criticise "
+    "welcome/criticise warm/cool ease/tighten").split()]
+NUMERIC_WORDS = frozenset((
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
+    "million millions billion billions dozen dozens half quarter first second third fourth fifth sixth seventh "
+    "eighth ninth tenth eleventh twelfth once twice").split())
+ANTONYM = {}
+for _a, _b in _ANTONYMS:
+    ANTONYM.setdefault(_a, set()).add(_b)
+    ANTONYM.setdefault(_b, set()).add(_a)
+_RAW_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|n['’]t")
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased words with negations split off: _words("Kim didn't go") -> ['kim', 'did', "n't", 'go']"""
+    out = []
+    for w in _RAW_WORD.findall(text):
+        low = re.sub(r"'s$", "", w.lower().replace("’", "'"))  # "Korea's" is "korea"
+        if low.endswith("n't") and len(low) > 3:
+            out += [low[:-3], "n't"]
+        else:
+            out.append(low)
+    return out
+
+
+def _names_in(text: str) -> list[str]:
+    """Capitalised words that name someone or something (not an opening "The" or "He"):
+    _names_in("The envoy met President Kim Jong Un in Seoul.") -> ['Kim Jong Un', 'Seoul']"""
+    from rag.retrieve import STOPWORDS
+
+    out = []
+    for m in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", text):  # "Kim Jong Un" is one name
+        words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()]
+        words = [w for w in words if len(w) >= 2 and w.lower() not in STOPWORDS and w not in _NOT_NAME_WORDS]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+ADDED_WORDS = 4  # this many content words the span lacks make an added fact
+_SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
+_NOT_NAME_WORDS = frozenset(("Mr Mrs Ms Dr I President Premier Chancellor Minister Secretary General Leader Chairman "
+                             "Professor King Queen Prince Senator Governor Mayor January February March April May June "
+                             "July August September October November December Monday Tuesday Wednesday Thursday "
+                             "Friday Saturday Sunday").split())
+
+
+def _subject_object(names: list[str | None], at: int) -> tuple[str | None, str | None]:
+    """The nearest name before a word (its subject) and after it (its object), within six words;
+    `names` holds, for each word of the text, the name it belongs to (None for other words)."""
+    before = [n for n in names[max(0, at - 6):at] if n]
+    after = [n for n in names[at + 1:at + 7] if n]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
+def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str) -> str:
+    """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or ""."""
+    subject, obj = _subject_object(claim_names, i)
+    e_subject, e_obj = _subject_object(evidence_names, at)
+    if subject and obj and subject != obj and (subject, obj) == (e_obj, e_subject):
+        return f"roles swapped: the source has {e_subject.title()} {word} {e_obj.title()}"
+    # "Kim said" where the source has "Xi said", Kim being someone else in it: the doer changed
+    if i and at and subject and e_subject and subject != e_subject and subject in evidence_names and \
+            claim_names[i - 1] == subject and evidence_names[at - 1] == e_subject:
+        return f"roles swapped: in the source {e_subject.title()} {word}"
+    return ""
+
+
+def _normal(text: str) -> str:
+    """Text for verbatim comparison: case, quotes, dashes and spacing (incl. non-breaking) folded."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).lower().translate(str.maketrans("‘’“”", "''\"\""))
+    return re.sub(r"\s+", " ", text).strip(" \"'.,;:")
+
+
+def is_quote(claim: str, evidence: str) -> bool:
+    """Whether the claim is the evidence's own words: a verbatim quote, or "Phrase — “quote”" (an
+    extractive answer's lead and sentence): is_quote("Kim — “Kim wrote.”", "Kim wrote.") -> True"""
+    have = _normal(evidence)
+    if _normal(claim) and _normal(claim) in have:
+        return True
+    m = re.match(r"^(.{1,120}?) — (.+)$", claim.strip(), re.S)
+    return bool(m) and bool(_normal(m.group(1))) and _normal(m.group(1)) in have and _normal(m.group(2)) in have
+
+
+def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
+    """Whether the evidence supports the claim, and if not, which check failed: every number, date and
+    name of the claim is in the evidence, the claim keeps the evidence's polarity (a negation or an
+    opposite verb flips it) and who did what to whom, and it shares enough content words (`support_score`).
+    judge("Xi does not hope for talks.", "Xi hopes for talks.").reason -> "negated" """
+    from rag.read import DATE_RE, lemma
+
+    score = support_score(claim, evidence)
+    if is_quote(claim, evidence):
+        return Judgment(True, score, "ok")
+
+    def fail(reason: str) -> Judgment:
+        return Judgment(False, score, reason)
+
+    have = evidence.lower()
+    for number in _NUMBER.findall(claim):
+        if number not in set(_NUMBER.findall(evidence)):
+            return fail(f"number {number} not in the source")
+    claim_words, evidence_words = _words(claim), _words(evidence)
+    for word in claim_words:
+        if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words):
+            return fail(f"number '{word}' not in the source")
+    evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
+    for m in DATE_RE.finditer(claim):
+        date = m.group().strip()
+        if date and date.lower() not in have:
+            return fail(f"date differs: {date} vs {evidence_dates[0]}" if evidence_dates else
+                        f"date '{date}' not in the source")
+    known = set(evidence_words) | {lemma(w) for w in evidence_words}
+    for name in _names_in(claim):
+        parts = _words(name)
+        if parts and not all(p in known for p in parts):
+            return fail(f"name '{name}' not in the source")
+    if sum(w in _NEGATORS for w in claim_words) != sum(w in _NEGATORS for w in evidence_words):
+        negated_here = [evidence_words[i + 1] for i, w in enumerate(evidence_words[:-1]) if w in _NEGATORS]
+        if sum(w in _NEGATORS for w in claim_words) > sum(w in _NEGATORS for w in evidence_words) or \
+                any(w in claim_words for w in negated_here):
+            return fail("negated")
+    def base(word: str) -> str:  # "hopes" -> "hope", "rejected" -> "reject", "sent" -> "send", "losing" -> "lose"
+        folded = tokenize(word)
+        if not folded:
+            return word
+        if folded[0].endswith("ied") and len(folded[0]) > 4:
+            return folded[0][:-3] + "y"
+        word, stem = folded[0], lemma(folded[0])
+        tries = [stem, stem + "e"] + [word[:-n] + e for n in (3, 2, 1) for e in ("", "e") if len(word) - n >= 2]
+        return next((t for t in tries if t in ANTONYM), stem)  # "losing" -> "lose", "cutting" -> "cut"
+
+    evidence_lemmas = {base(w) for w in evidence_words}
+    claim_lemmas = {base(w) for w in claim_words}
+    for word in claim_lemmas - evidence_lemmas:
+        opposite = next((o for o in sorted(ANTONYM.get(word, ())) if o in evidence_lemmas), None)
+        if opposite is not None and opposite not in claim_lemmas:
+            return fail(f"'{word}' contradicts the source's '{opposite}'")
+    # Each word of a name stands for the whole name ("un" of "Kim Jong Un" is "kim").
+    person = {}
+    for name in _names_in(claim) + _names_in(evidence):
+        parts = _words(name)
+        for part in parts:
+            person.setdefault(part, parts[0])
+    claim_names = [person.get(w) for w in claim_words]
+    evidence_names = [person.get(w) for w in evidence_words]
+    for i, word in enumerate(claim_words):
+        if word in person or not (tokenize(word) or word in _SPEECH_VERBS):
+            continue  # a name, or a function word: only verbs and other content words relate names
+        places = [j for j, w in enumerate(evidence_words) if base(w) == base(word)]
+        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at]) for at in places]
+        if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
+            return fail(swaps[0])
+    if score < threshold:
+        return fail(f"unsupported: {score:.0%} of its words are in the source")
+    new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
+           base(w) not in evidence_lemmas]
+    if len(new) >= ADDED_WORDS:  # a clause the source does not have ("including a full ban on crude oil")
+        return fail(f"adds what the source does not say: {', '.join(new[:ADDED_WORDS])}")
+    return Judgment(True, score, "ok")
+
+
 def check_citations(text: str, sources: dict[int, str], threshold: float = 0.5,
                     drop_unsupported: bool = False) -> CheckResult:
-    """Verify each sentence of `text` against the cited `sources` ({n: span text})."""
+    """Verify each sentence of `text` against the cited `sources` ({n: span text}) with `judge`."""
     verdicts, kept, dropped = [], [], []
     for sentence, numbers in parse_markers(text):
         valid = tuple(n for n in numbers if n in sources)
         dropped.extend(n for n in numbers if n not in sources)
-        best = max((support_score(sentence, sources[n]) for n in valid), default=0.0)
+        judgments = [judge(sentence, sources[n], threshold) for n in valid]
         if not valid:
             verdict = Verdict(sentence, (), 0.0, False, "no citation")
         else:
-            ok = best >= threshold
-            verdict = Verdict(sentence, valid, best, ok, "ok" if ok else "unsupported")
+            best = max(judgments, key=lambda j: (j.supported, j.score))
+            verdict = Verdict(sentence, valid, best.score, best.supported, best.reason)
         verdicts.append(verdict)
         if verdict.supported or not drop_unsupported:
             kept.append(sentence + "".join(f" [{n}]" for n in valid))

@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="eval-out", help="report folder (default: eval-out)")
     p.add_argument("--baseline", action="store_true", help="also score the stock LlamaIndex pipeline")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--checker", action="store_true",
+                   help="score the citation checker on claim/evidence pairs (default: the bundled checker set)")
+    p = sub.add_parser("check", help="check a cited answer (JSON) against the corpus: one verdict per sentence")
+    _common(p)
+    p.add_argument("input", help='JSON file ("-" for standard input): {"answer": "... [1]", "citations": '
+                                 '[{"n": 1, "doc_id": "...", "start": 0, "end": 42}]}')
+    p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p = sub.add_parser("bench", help="scale benchmark on synthetic corpora")
     p.add_argument("--sizes", default="1000,5000,20000")
     p.add_argument("--out", default="bench-out")
@@ -129,13 +136,38 @@ def cmd_eval(args) -> int:
     return run_eval_cli(_settings(args), args)
 
 
+def cmd_check(args) -> int:
+    """Exit 0 when every sentence is supported, 1 when one is not, 2 on bad input."""
+    from rag.pipeline import check_answer
+
+    try:
+        raw = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read the answer JSON {args.input}: {exc}") from exc
+    result = check_answer(_settings(args), data)
+    if args.json:
+        print(json.dumps({"supported": result.supported, "dropped_markers": list(result.dropped_markers),
+                          "verdicts": [{"sentence": v.sentence, "markers": list(v.markers), "supported": v.supported,
+                                        "score": round(v.score, 3), "reason": v.reason} for v in result.verdicts]},
+                         ensure_ascii=False))
+    else:
+        for v in result.verdicts:
+            marks = "".join(f"[{n}]" for n in v.markers) or "[-]"
+            print(f"{'✓' if v.supported else '✗'} {marks} {v.reason}: {v.sentence}")
+        if result.dropped_markers:
+            print(f"markers pointing at no citation: {', '.join(map(str, result.dropped_markers))}")
+    return 0 if result.supported else 1
+
+
 def cmd_bench(args) -> int:
     from rag.bench import run_bench_cli
 
     return run_bench_cli(args)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "check": cmd_check,
+            "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

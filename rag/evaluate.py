@@ -366,7 +366,59 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
     return report
 
 
+CHECKER_DATASET = Path(__file__).parent / "data" / "checker_eval.jsonl"
+
+
+def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out: str | Path = "eval-out") -> dict:
+    """Judge every (claim, evidence) pair of the checker set; write checker.jsonl and checker_report.json."""
+    from rag.cite import judge
+
+    path = Path(dataset) if dataset else CHECKER_DATASET
+    try:
+        pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read the checker set {path}: {exc}") from exc
+    rows, t0 = [], time.perf_counter()
+    for pair in pairs:
+        if not all(isinstance(pair.get(k), str) for k in ("claim", "evidence", "label", "type")):
+            raise BadInput(f"{path}: each row needs claim, evidence, label and type")
+        judgment = judge(pair["claim"], pair["evidence"], settings.support_threshold)
+        rows.append({**pair, "flagged": not judgment.supported, "reason": judgment.reason})
+    elapsed = (time.perf_counter() - t0) * 1000
+    from rag.metrics import checker_scores
+
+    report = {"dataset": str(path), **git_state(Path(__file__).resolve().parent.parent),
+              "ms_per_claim": round(elapsed / max(1, len(rows)), 3), "splits": checker_scores(rows)}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "checker.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (out / "checker_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return report
+
+
+def checker_table(report: dict) -> str:
+    """The checker report as a text table: one column per split."""
+    splits = report["splits"]
+    names = sorted(splits)
+    types = sorted({t for s in splits.values() for t in s["detection_by_type"]})
+    lines = [f"{'':38}" + "".join(f"{n:>12}" for n in names)]
+    lines.append(f"{'Perturbed claims flagged':38}" + "".join(f"{fmt(splits[n]['detection']):>12}" for n in names))
+    for t in types:
+        cells = "".join(f"{fmt(splits[n]['detection_by_type'].get(t)) + ' /' + str(splits[n]['count_by_type'].get(t, 0)):>12}"
+                        for n in names)
+        lines.append(f"{'  ' + t:38}{cells}")
+    lines.append(f"{'Faithful claims flagged (lower is better)':38}"
+                 + "".join(f"{fmt(splits[n]['false_flag_rate']):>12}" for n in names))
+    lines.append(f"{'Time per claim (ms)':38}{report['ms_per_claim']:>12}")
+    return "\n".join(lines)
+
+
 def run_eval_cli(settings: Settings, args) -> int:
+    if getattr(args, "checker", False):
+        report = evaluate_checker(settings, args.dataset, args.out)
+        print(checker_table(report))
+        print(f"\nwrote {Path(args.out) / 'checker.jsonl'} and checker_report.json")
+        return 0
     report = evaluate(settings, args.dataset, args.out, args.baseline, args.limit, args.mode)
     print(summary_table(report))
     if report.get("llm_fallbacks"):

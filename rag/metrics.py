@@ -171,3 +171,20 @@ def summarize(rows: Sequence[dict], ks: Sequence[int] = (1, 3, 5)) -> dict:
         "latency_p95_ms": percentile(latencies, 95),
         "latency_mean_ms": mean(latencies),
     }
+
+
+def checker_scores(rows: Sequence[dict]) -> dict:
+    """Citation-checker figures from judged rows ({label: "faithful"|"perturbed", type, flagged, split}):
+    per split, the share of perturbed claims flagged (overall and per type) and of faithful claims flagged."""
+    out = {}
+    for split in sorted({r.get("split", "all") for r in rows}):
+        part = [r for r in rows if r.get("split", "all") == split]
+        perturbed = [r for r in part if r["label"] == "perturbed"]
+        faithful = [r for r in part if r["label"] == "faithful"]
+        types = sorted({r["type"] for r in perturbed})
+        out[split] = {"claims": len(part), "perturbed": len(perturbed), "faithful": len(faithful),
+                      "detection": share(r["flagged"] for r in perturbed),
+                      "detection_by_type": {t: share(r["flagged"] for r in perturbed if r["type"] == t) for t in types},
+                      "count_by_type": {t: sum(r["type"] == t for r in perturbed) for t in types},
+                      "false_flag_rate": share(r["flagged"] for r in faithful)}
+    return out

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from rag.answer import Answer, Evidence, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
+from rag.cite import CheckResult
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
 from rag.indexer import MANIFEST, IndexReport, build_index, load_checked_manifest, read_manifest
@@ -183,6 +184,42 @@ class Assistant:
         timings.update(retrieve=(t2 - t1) * 1000, answer=(time.perf_counter() - t2) * 1000,
                        total=(time.perf_counter() - t0) * 1000)
         yield Answer(**{**answer.__dict__, "timings_ms": {**answer.timings_ms, **timings}})
+
+
+def check_answer(settings: Settings, data: object) -> CheckResult:
+    """Hold any cited answer to the checker: `data` is {"answer": text with [n] markers, "citations":
+    [{"n", "doc_id" or "source", "start", "end"}]}, spans of files in the corpus folder. BadInput names
+    what is wrong (no answer, a citation outside its file, a file not in the corpus)."""
+    from rag.cite import check_citations
+    from rag.corpus import SUFFIXES
+
+    if not isinstance(data, dict) or not isinstance(data.get("answer"), str) or not data["answer"].strip():
+        raise BadInput('the input needs "answer": the answer text with [n] markers')
+    citations = data.get("citations")
+    if not isinstance(citations, list) or not citations:
+        raise BadInput('the input needs "citations": [{"n", "doc_id" or "source", "start", "end"}, ...]')
+    root = Path(settings.corpus_dir).resolve()
+    sources: dict[int, str] = {}
+    for c in citations:
+        if not isinstance(c, dict) or not all(isinstance(c.get(k), int) and not isinstance(c.get(k), bool)
+                                              for k in ("n", "start", "end")):
+            raise BadInput("each citation needs whole numbers n, start and end")
+        name = c.get("source") or c.get("doc_id")
+        if not isinstance(name, str) or not name:
+            raise BadInput(f"citation {c['n']} names no file (doc_id or source)")
+        candidates = [root / name] + [root / f"{name}{suffix}" for suffix in SUFFIXES]
+        path = next((p.resolve() for p in candidates if p.resolve().is_file()), None)
+        if path is None or not path.is_relative_to(root):
+            raise BadInput(f"citation {c['n']}: no file {name!r} in the corpus {settings.corpus_dir}")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"citation {c['n']}: cannot read {name!r} as UTF-8 text ({exc})") from exc
+        if not 0 <= c["start"] < c["end"] <= len(text):
+            raise BadInput(f"citation {c['n']}: characters {c['start']}-{c['end']} are outside {name!r} "
+                           f"({len(text)} characters)")
+        sources[c["n"]] = text[c["start"]:c["end"]]
+    return check_citations(clean_text(data["answer"], "the answer", 20000), sources, settings.support_threshold)
 
 
 def build_assistant(settings: Settings | None = None, embedder=None) -> Assistant:

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.cite import check_citations, first_use_order, parse_markers, renumber, support_score
+from rag.cite import check_citations, first_use_order, parse_markers, renumber, support_score, judge
 
 SOURCE_1 = "Chinese foreign ministry spokeswoman Hua Chunying said Mr Xi had responded out of politeness."
 SOURCE_2 = "The last time KCNA reported a message from Mr Xi was in July 2016."
@@ -43,7 +43,7 @@ def test_unsupported_pairs_fail(claim, source):
 def test_check_citations_flags_and_drops():
     text = "Xi responded out of politeness [1]. Xi invited Kim to a banquet [2]. KCNA reported in July 2016 [7]."
     result = check_citations(text, {1: SOURCE_1, 2: SOURCE_2})
-    assert [v.reason for v in result.verdicts] == ["ok", "unsupported", "no citation"]
+    assert [v.reason for v in result.verdicts] == ["ok", "name 'Kim' not in the source", "no citation"]
     assert result.dropped_markers == (7,)
     assert "[7]" not in result.text and not result.supported
     dropped = check_citations(text, {1: SOURCE_1, 2: SOURCE_2}, drop_unsupported=True)
@@ -58,3 +58,44 @@ def test_uncited_sentence_is_unsupported():
 def test_renumber_and_first_use():
     assert first_use_order("x [3] y [1] z [3]") == [3, 1]
     assert renumber("a [3] b [1] c [9]", {3: 1, 1: 2}) == "a [1] b [2] c"
+
+
+XI = ("Chinese President Xi Jinping on Wednesday said he hopes Beijing and Pyongyang will pursue sustainable "
+      "soundness and stable development in relations")
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("Xi said he hopes Beijing and Pyongyang will pursue stable development.", "ok"),
+    ("Xi said he does not hope Beijing and Pyongyang will pursue stable development.", "negated"),
+    ("Kim said he hopes Beijing and Pyongyang will pursue stable development.", "name 'Kim' not in the source"),
+    ("On Friday Xi said he hopes Beijing and Seoul will pursue stable development.",
+     "date differs: Friday vs Wednesday"),
+    ("Xi rejected any development of relations with Pyongyang.", "'reject' contradicts the source's 'hope'"),
+])
+def test_the_issues_five_claims_get_their_verdicts_with_reasons(claim, reason):
+    judgment = judge(claim, XI)
+    assert judgment.reason == reason and judgment.supported is (reason == "ok")
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    ("Kim wrote to Xi.", "Xi wrote to Kim.", "roles swapped: the source has Xi wrote Kim"),
+    ("The ministry denied the report.", "The ministry confirmed the report.",
+     "'deny' contradicts the source's 'confirm'"),
+    ("North Korea fired 14 missiles.", "North Korea fired 12 missiles.", "number 14 not in the source"),
+    ("Kim did not reply.", "Kim replied at once.", "negated"),
+    ("Xi wrote to Kim in July 2016.", "Xi wrote to Kim in July 2016, KCNA said.", "ok"),
+    ("He said it was not a rare message.", "He said it was not a rare message.", "ok"),  # negation kept
+    ("It was a rare message.", "It was not an ordinary letter, but it was a rare message.", "ok"),  # other clause
+])
+def test_judge_names_the_check_that_failed(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason
+
+
+def test_extractive_quotes_are_their_own_evidence():
+    quote = "Chinese foreign ministry spokeswoman Hua Chunying told a regular press briefing in Beijing on Thursday."
+    assert judge(f"Hua Chunying — “{quote}”", quote).supported
+
+
+def test_possessives_and_non_breaking_spaces_are_the_same_words():
+    assert judge("Relations soured over North Korea’s nuclear program.",
+                 "Relations soured over North\u00a0Korea’s nuclear program.").supported

@@ -78,3 +78,29 @@ def test_bad_history_file(index_dir, tmp_path):
     bad.write_text("[[\"robot\", \"hi\"]]")
     result = run("ask", "And then?", "--index", index_dir, "--history", bad)
     assert result.returncode == 2 and "history" in result.stderr
+
+
+def test_check_holds_any_cited_answer_to_the_checker(tmp_path):
+    """`rag check`: exit 0 when every sentence is supported, 1 when one is not (with its reason), 2 on bad input."""
+    doc = "004_9569ee472e9e94bc"
+    text = (SEEDS / f"{doc}.txt").read_text(encoding="utf-8")
+    end = text.index("relations.") + len("relations")
+    cite = [{"n": 1, "doc_id": doc, "start": 0, "end": end}]
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"answer": "Xi said he hopes Beijing and Pyongyang will pursue stable development [1].",
+                                "citations": cite}), encoding="utf-8")
+    result = run("check", good, "--corpus", SEEDS, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["verdicts"][0]["reason"] == "ok"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"answer": "Xi said he does not hope Beijing and Pyongyang will pursue it [1].",
+                               "citations": [{**cite[0], "doc_id": None, "source": f"{doc}.txt"}]}), encoding="utf-8")
+    result = run("check", bad, "--corpus", SEEDS)
+    assert result.returncode == 1 and "✗ [1] negated" in result.stdout
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"answer": "x [1]", "citations": [{**cite[0], "doc_id": "../../etc/passwd"}]}),
+                       encoding="utf-8")
+    result = run("check", outside, "--corpus", SEEDS)
+    assert result.returncode == 2 and "no file" in result.stderr and "Traceback" not in result.stderr
+    result = run("check", tmp_path / "missing.json", "--corpus", SEEDS)
+    assert result.returncode == 2 and "cannot read" in result.stderr

@@ -136,3 +136,19 @@ def test_eval_with_baseline_side_by_side(embedder, tmp_path):
     ours, stock = report["systems"]["ours"], report["systems"]["baseline"]
     assert report["margins"]["accuracy"] == pytest.approx(ours["accuracy"] - stock["accuracy"], abs=1e-4)
     assert "margin" in summary_table(report) and "margin (ours − baseline)" in (out / "report.md").read_text()
+
+
+def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
+    """`rag eval --checker` judges every pair and reports detection per type and false flags per split."""
+    from rag.config import Settings
+    from rag.evaluate import CHECKER_DATASET, checker_table, evaluate_checker
+
+    rows = [json.loads(line) for line in CHECKER_DATASET.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 150 and {r["split"] for r in rows} == {"dev", "heldout"}
+    for r in rows:  # every evidence is the exact span of its seed file
+        text = (SEEDS / f"{r['doc_id']}.txt").read_bytes().decode("utf-8")
+        assert text[r["start"]:r["end"]] == r["evidence"]
+    report = evaluate_checker(Settings(), out=tmp_path)
+    assert set(report["splits"]) == {"dev", "heldout"} and report["ms_per_claim"] < 20
+    assert (tmp_path / "checker.jsonl").exists() and "Perturbed claims flagged" in checker_table(report)
+    assert report["splits"]["dev"]["detection"] > 0.5  # far above chance: the checks do something

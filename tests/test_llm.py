@@ -113,7 +113,7 @@ def check_unsupported(out: dict, url: str) -> None:
     assert (out["mode"], out["abstained"], out["supported"]) == ("llm", False, False)
     first, second = out["verdicts"]
     assert first["supported"] and first["reason"] == "ok"
-    assert (second["supported"], second["reason"]) == (False, "unsupported") and second["score"] < 0.5
+    assert (second["supported"], second["reason"]) == (False, "number 500 not in the source") and second["score"] < 0.5
     assert "500 tonnes of rice" in out["answer"]  # shown, and flagged by its verdict
 
 

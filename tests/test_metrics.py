@@ -120,3 +120,17 @@ def test_summarize_hand_computed():
     assert s["citation_recall"] == pytest.approx((1 + 0.5 + 1) / 3)  # answered rows only
     assert s["citation_precision"] == pytest.approx((1 + 0.5 + 1) / 3)
     assert s["latency_p50_ms"] == 30 and s["latency_p95_ms"] == pytest.approx(48.0)
+
+
+def test_checker_scores_by_split_and_type():
+    from rag.metrics import checker_scores
+
+    rows = [{"label": "perturbed", "type": "negation", "flagged": True, "split": "dev"},
+            {"label": "perturbed", "type": "negation", "flagged": False, "split": "dev"},
+            {"label": "perturbed", "type": "number", "flagged": True, "split": "dev"},
+            {"label": "faithful", "type": "quote", "flagged": False, "split": "dev"},
+            {"label": "faithful", "type": "paraphrase", "flagged": True, "split": "heldout"}]
+    out = checker_scores(rows)
+    assert out["dev"]["detection"] == pytest.approx(2 / 3) and out["dev"]["false_flag_rate"] == 0.0
+    assert out["dev"]["detection_by_type"] == {"negation": 0.5, "number": 1.0}
+    assert out["heldout"]["detection"] is None and out["heldout"]["false_flag_rate"] == 1.0

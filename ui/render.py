@@ -111,11 +111,19 @@ def copy_button(text: str) -> str:
             f'<span class="rag-copy-text">{lines}</span>')
 
 
+def failure_text(verdict: dict) -> str:
+    """Why a sentence is not supported, as the checker named it:
+    failure_text({"reason": "negated", "score": 1.0}) -> "negated"; a bare "unsupported" shows its score."""
+    reason = verdict.get("reason") or "unsupported"
+    return reason if reason not in ("unsupported", "ok") else f"score {verdict['score']:.2f}"
+
+
 def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int]) -> str:
     body = inline_html(sentence, turn, cited)
     if verdict is None or verdict["supported"]:
         return f'<span class="rag-s">{body}</span>'
-    why = "no citation" if verdict["reason"] == "no citation" else f"not in the cited source · {verdict['score']:.2f}"
+    why = failure_text(verdict) if verdict.get("reason") not in (None, "unsupported") else \
+        f"not in the cited source · {verdict['score']:.2f}"
     return (f'<span class="rag-s rag-unsupported" title="Unsupported: {why}"><span class="rag-flag">⚠</span> '
             f'{body} <span class="rag-why">({why})</span></span>')
 
@@ -228,7 +236,7 @@ def render_source(citation: dict, turn: int, verdicts: list[dict]) -> str:
     shown_date = date_text(c)
     date_html = f'<span class="rag-src-date">{text_html(shown_date)}</span>' if shown_date else ""
     flags = "".join(f'<div class="rag-src-flag">⚠ Does not support: “{text_html(v["sentence"])}” '
-                    f'(score {v["score"]:.2f})</div>' for v in failed)
+                    f'({text_html(failure_text(v))})</div>' for v in failed)
     return (f'<details class="rag-src" id="{source_id(turn, c["n"])}" open><summary>'
             f'<span class="rag-src-n">{c["n"]}</span><span class="rag-src-head">'
             f'<span class="rag-src-title">{text_html(c["title"])}</span>'
