@@ -45,8 +45,7 @@ class Answer:
     def to_json(self) -> dict:
         return {"question": self.question, "answer": self.text, "abstained": self.abstained,
                 "supported": self.supported, "citations": [c.to_json() for c in self.citations],
-                "verdicts": [{"sentence": v.sentence, "markers": list(v.markers), "score": round(v.score, 3),
-                              "supported": v.supported, "reason": v.reason} for v in self.verdicts],
+                "verdicts": [v.to_json() for v in self.verdicts],
                 "mode": self.mode, "retrieved": list(self.retrieved), "query": self.query, "notice": self.notice,
                 "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()}, "lead": self.lead}
 

@@ -48,6 +48,10 @@ class Verdict:
     supported: bool
     reason: str  # "ok", "no citation", or the failed check ("negated", "name 'Kim' not in the source", ...)
 
+    def to_json(self) -> dict:
+        return {"sentence": self.sentence, "markers": list(self.markers), "score": round(self.score, 3),
+                "supported": self.supported, "reason": self.reason}
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -55,6 +59,11 @@ class CheckResult:
     verdicts: tuple[Verdict, ...]
     supported: bool  # every kept sentence is supported
     dropped_markers: tuple[int, ...]  # out-of-range numbers that were removed
+
+    def to_json(self) -> dict:
+        """What `rag check --json` prints and the `/check` API returns."""
+        return {"supported": self.supported, "dropped_markers": list(self.dropped_markers),
+                "verdicts": [v.to_json() for v in self.verdicts]}
 
 
 def parse_markers(text: str) -> list[tuple[str, tuple[int, ...]]]:

@@ -147,10 +147,7 @@ def cmd_check(args) -> int:
         raise BadInput(f"cannot read the answer JSON {args.input}: {exc}") from exc
     result = check_answer(_settings(args), data)
     if args.json:
-        print(json.dumps({"supported": result.supported, "dropped_markers": list(result.dropped_markers),
-                          "verdicts": [{"sentence": v.sentence, "markers": list(v.markers), "supported": v.supported,
-                                        "score": round(v.score, 3), "reason": v.reason} for v in result.verdicts]},
-                         ensure_ascii=False))
+        print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         for v in result.verdicts:
             marks = "".join(f"[{n}]" for n in v.markers) or "[-]"

@@ -305,3 +305,21 @@ def test_sixteen_concurrent_sessions(server, client):
     (ARTIFACTS / "ui_latency.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n/ask under 16 concurrent sessions: p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, "
           f"{report['throughput_rps']} answers/s")
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_check_api_holds_any_cited_answer_to_the_checker(client):
+    doc = "004_9569ee472e9e94bc"
+    end = (SEEDS / f"{doc}.txt").read_text(encoding="utf-8").index("relations.") + len("relations")
+    citations = [{"n": 1, "doc_id": doc, "start": 0, "end": end}]
+    result = client.predict("Xi said he does not hope Beijing and Pyongyang will pursue it [1].", citations,
+                            api_name="/check")
+    assert result["supported"] is False and result["verdicts"][0]["reason"] == "negated"
+    ok = client.predict("Xi said he hopes Beijing and Pyongyang will pursue stable development [1].",
+                        json.dumps(citations), api_name="/check")
+    assert ok["supported"] is True
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="no file"):
+        client.predict("x [1]", [{**citations[0], "doc_id": "../../etc/passwd"}], api_name="/check")

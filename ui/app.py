@@ -181,6 +181,27 @@ class ChatApp:
         return answer.to_json()
 
 
+    def check(self, answer: str, citations: list | str | None = None) -> dict:
+        """Check any cited answer against the corpus; returns what `rag check --json` prints.
+        citations: [{"n", "doc_id" or "source", "start", "end"}, ...] (or its JSON text)."""
+        import json
+
+        from rag.pipeline import check_answer
+
+        try:
+            if isinstance(citations, str):
+                try:
+                    citations = json.loads(citations)
+                except ValueError:
+                    raise BadInput("citations must be a JSON list of {n, doc_id or source, start, end}") from None
+            result = check_answer(self.assistant.settings, {"answer": answer, "citations": citations})
+        except Exception as exc:  # noqa: BLE001 - the client gets a message, the server keeps serving
+            if not isinstance(exc, RagError):
+                log_unexpected("in /check")
+            raise gr.Error(error_message(exc), print_exception=False) from exc
+        return result.to_json()
+
+
 def build_demo(assistant) -> gr.Blocks:
     """The page: header, chat, settings drawer and the sources panel, plus the `/ask` API."""
     settings = assistant.settings
@@ -241,6 +262,7 @@ def build_demo(assistant) -> gr.Blocks:
         # The index may be rebuilt while the app runs (the assistant reloads it), so recount per visit.
         demo.load(lambda: render.render_header(assistant.status()), None, header, queue=False, **private)
         gr.api(app.ask, api_name="ask", concurrency_id="answer")
+        gr.api(app.check, api_name="check", concurrency_id="answer")
     return demo
 
 
