@@ -52,8 +52,9 @@ class Settings:
     # Abstain when the best evidence sentence scores below this (0.5 x idf-weighted share of the
     # question's words in it + 0.5 x its cosine to the question); calibrated with `rag eval`.
     min_evidence_score: float = 0.34
-    # An abstention shows the closest passage when that passage scores at least this.
-    min_closest_score: float = 0.15
+    # An abstention shows the closest passage when that passage scores at least this (on the seeds,
+    # passages on the question's topic score about 0.5, off-topic ones 0.1-0.25).
+    min_closest_score: float = 0.3
     # A cited span supports its sentence when the support score reaches this.
     support_threshold: float = 0.5
     # Drop unsupported sentences from answers instead of flagging them.

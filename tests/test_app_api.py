@@ -24,9 +24,9 @@ EVAL = ROOT / "rag" / "data" / "seeds_eval.jsonl"
 # Factoid questions of the bundled eval set, one or more per article, that the extractive mode answers.
 CONCURRENT_IDS = ["q004", "q011", "q020", "q031", "q037"]
 ANSWER_KEYS = {"question", "answer", "abstained", "supported", "citations", "verdicts", "mode", "retrieved",
-               "query", "notice", "timings_ms"}
+               "query", "notice", "timings_ms", "lead"}
 CITATION_KEYS = {"n", "doc_id", "title", "quote", "start", "end", "score", "outlet", "source", "context",
-                 "context_start"}
+                 "context_start", "published", "published_from"}
 
 
 # -- in-process: error mapping with a fake assistant ------------------------------------------------
