@@ -10,7 +10,6 @@ The LLM answerer (`rag.llm`) implements the same `Answerer` protocol and shares 
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,8 +19,8 @@ from typing import Protocol, Sequence
 from rag.chunk import Chunk, Sentence
 from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
-from rag.read import (REASON, REASON_RE, Ask, Phrase, Window, adds_to, analyze, article_date, lemma, best_phrase, in_window, leans_on_previous,
-                      TIME_WORDS, missing_text, quotable, time_window)
+from rag.read import (REASON, REASON_RE, TIME_WORDS, Ask, Phrase, Window, adds_to, analyze, article_date, best_phrase,
+                      in_window, leans_on_previous, lemma, missing_text, quotable)
 from rag.retrieve import Hit, jaccard, shingles, tokenize
 
 ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
@@ -60,7 +59,7 @@ class Evidence:
     df: dict  # document frequency of each token over chunks
     n_chunks: int
     documents: dict  # manifest documents: doc_id -> {title, outlet, path, published, ...}
-    as_of: str | None = None  # the day the question is asked, YYYY-MM-DD (today when None)
+    window: Window | None = None  # the period the question asks about, read once by the pipeline
 
 
 def term_weights(terms: Sequence[str], df: dict, n: int) -> dict[str, float]:
@@ -223,7 +222,7 @@ class ExtractiveAnswerer:
         for term, w in term_weights(tokenize(query), evidence.df, evidence.n_chunks).items():
             weights.setdefault(term, 0.5 * w)  # terms carried over from the history count half
         ask = analyze(question)
-        window = time_window(question, evidence.as_of or datetime.date.today().isoformat())
+        window = evidence.window
         if window is not None:  # "latest", "last week": said of the article's date, not its words
             weights = {t: w for t, w in weights.items() if t not in TIME_WORDS} or weights
         ranked = rank_sentences(weights, hits)

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from rag.chunk import split_sentences
-from rag.retrieve import tokenize
+from rag.read import TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
+from rag.retrieve import STOPWORDS, tokenize
 
 MARKER = re.compile(r"\s*(?:\[\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*】)")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -149,8 +150,6 @@ def _words(text: str) -> list[str]:
 def _names_in(text: str) -> list[str]:
     """Capitalised words that name someone or something (not an opening "The" or "He"):
     _names_in("The envoy met President Kim Jong Un in Seoul.") -> ['Kim Jong Un', 'Seoul']"""
-    from rag.retrieve import STOPWORDS
-
     out = []
     for m in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", text):  # "Kim Jong Un" is one name
         words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()]
@@ -162,10 +161,7 @@ def _names_in(text: str) -> list[str]:
 
 ADDED_WORDS = 4  # this many content words the span lacks make an added fact
 _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
-_NOT_NAME_WORDS = frozenset(("Mr Mrs Ms Dr I President Premier Chancellor Minister Secretary General Leader Chairman "
-                             "Professor King Queen Prince Senator Governor Mayor January February March April May June "
-                             "July August September October November December Monday Tuesday Wednesday Thursday "
-                             "Friday Saturday Sunday").split())
+_NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS})  # titles and dates are not who
 
 
 def _subject_object(names: list[str | None], at: int) -> tuple[str | None, str | None]:
@@ -174,6 +170,19 @@ def _subject_object(names: list[str | None], at: int) -> tuple[str | None, str |
     before = [n for n in names[max(0, at - 6):at] if n]
     after = [n for n in names[at + 1:at + 7] if n]
     return (before[-1] if before else None), (after[0] if after else None)
+
+
+def _base(word: str) -> str:
+    """A word's base form, also the one the antonym list knows: "hopes" -> "hope", "rejected" -> "reject",
+    "denied" -> "deny", "losing" -> "lose" """
+    folded = tokenize(word)
+    if not folded:
+        return word
+    if folded[0].endswith("ied") and len(folded[0]) > 4:
+        return folded[0][:-3] + "y"
+    word, stem = folded[0], lemma(folded[0])
+    tries = [stem, stem + "e"] + [word[:-n] + e for n in (3, 2, 1) for e in ("", "e") if len(word) - n >= 2]
+    return next((t for t in tries if t in ANTONYM), stem)
 
 
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str) -> str:
@@ -212,8 +221,6 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     name of the claim is in the evidence, the claim keeps the evidence's polarity (a negation or an
     opposite verb flips it) and who did what to whom, and it shares enough content words (`support_score`).
     judge("Xi does not hope for talks.", "Xi hopes for talks.").reason -> "negated" """
-    from rag.read import DATE_RE, lemma
-
     score = support_score(claim, evidence)
     if is_quote(claim, evidence):
         return Judgment(True, score, "ok")
@@ -245,18 +252,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
         if sum(w in _NEGATORS for w in claim_words) > sum(w in _NEGATORS for w in evidence_words) or \
                 any(w in claim_words for w in negated_here):
             return fail("negated")
-    def base(word: str) -> str:  # "hopes" -> "hope", "rejected" -> "reject", "sent" -> "send", "losing" -> "lose"
-        folded = tokenize(word)
-        if not folded:
-            return word
-        if folded[0].endswith("ied") and len(folded[0]) > 4:
-            return folded[0][:-3] + "y"
-        word, stem = folded[0], lemma(folded[0])
-        tries = [stem, stem + "e"] + [word[:-n] + e for n in (3, 2, 1) for e in ("", "e") if len(word) - n >= 2]
-        return next((t for t in tries if t in ANTONYM), stem)  # "losing" -> "lose", "cutting" -> "cut"
-
-    evidence_lemmas = {base(w) for w in evidence_words}
-    claim_lemmas = {base(w) for w in claim_words}
+    evidence_lemmas = {_base(w) for w in evidence_words}
+    claim_lemmas = {_base(w) for w in claim_words}
     for word in claim_lemmas - evidence_lemmas:
         opposite = next((o for o in sorted(ANTONYM.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas:
@@ -272,14 +269,14 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     for i, word in enumerate(claim_words):
         if word in person or not (tokenize(word) or word in _SPEECH_VERBS):
             continue  # a name, or a function word: only verbs and other content words relate names
-        places = [j for j, w in enumerate(evidence_words) if base(w) == base(word)]
+        places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word)]
         swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at]) for at in places]
         if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
             return fail(swaps[0])
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
-           base(w) not in evidence_lemmas]
+           _base(w) not in evidence_lemmas]
     if len(new) >= ADDED_WORDS:  # a clause the source does not have ("including a full ban on crude oil")
         return fail(f"adds what the source does not say: {', '.join(new[:ADDED_WORDS])}")
     return Judgment(True, score, "ok")

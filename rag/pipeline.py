@@ -169,7 +169,7 @@ class Assistant:
         t1 = time.perf_counter()
         hits = retriever.retrieve(query, top_k, timings, docs)
         t2 = time.perf_counter()
-        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"], as_of)
+        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"], window)
         if hasattr(answerer, "stream"):
             events = answerer.stream(text, query, hits, evidence, turns)
         else:

@@ -173,7 +173,7 @@ REASON_RE = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|tha
                        r"after|amid|since|for fear|in protest|in response to|to avoid|to prevent|to help)\b[^.;!?]*",
                        re.I)
 
-_TITLES = ("Mr Mrs Ms Miss Dr Prof Sir Lord Lady Dame President Premier Chancellor Minister Secretary Senator "
+TITLES = ("Mr Mrs Ms Miss Dr Prof Sir Lord Lady Dame President Premier Chancellor Minister Secretary Senator "
            "Governor Mayor King Queen Prince Princess Pope General Gen Judge Justice Chairman Chairwoman Rev "
            "Captain Coach Ambassador Vice Prime Foreign Defence Defense Deputy Chief Leader Supreme").split()
 _ROLE_WORDS = set((HEAD_NOUNS[PERSON] + " spokeswoman boss striker midfielder defender goalkeeper forward "
@@ -249,7 +249,7 @@ def _name_kind(sentence: str, start: int, end: int) -> tuple[str, float]:
         return PLACE, 1.0
     prev_word = re.findall(r"([\w'’-]+)\W*$", before)
     prev = prev_word[0] if prev_word else ""
-    if prev in _TITLES or prev.lower() in _ROLE_WORDS or _SPEECH.match(after) or _appositive_role(after):
+    if prev in TITLES or prev.lower() in _ROLE_WORDS or _SPEECH.match(after) or _appositive_role(after):
         return PERSON, 1.0
     if re.search(r"\b(?:in|at|near|across|outside|inside)\s+(?:the\s+)?$", before) and len(words) <= 3:
         return PLACE, 0.6
@@ -271,10 +271,10 @@ def _runs(sentence: str):
         start, words = m.start(), list(re.finditer(r"\S+", m.group()))
         for i, w in enumerate(words):
             word = w.group().strip(".,")
-            if word in _TITLES and w.start() > 0 and w.end() < len(m.group()):
+            if word in TITLES and w.start() > 0 and w.end() < len(m.group()):
                 start = m.start() + w.end() + 1  # "Costa Rican President" describes; the name follows it
             elif word in ("of", "for", "on", "upon") and i > 0 and \
-                    words[i - 1].group().strip(".,") not in _ORG_WORDS | _NOT_PERSON | _PLACES | set(_TITLES):
+                    words[i - 1].group().strip(".,") not in _ORG_WORDS | _NOT_PERSON | _PLACES | set(TITLES):
                 yield start, m.start() + words[i - 1].end()  # "Kofi Annan of the United Nations": two names
                 nxt = words[i + 2] if i + 2 < len(words) and words[i + 1].group() == "the" else words[i + 1]
                 start = m.start() + nxt.start()
@@ -294,7 +294,7 @@ def _names(sentence: str) -> list[Phrase]:
     for start, end in _runs(sentence):
         words = list(re.finditer(r"\S+", sentence[start:end]))
         # Drop leading function words and titles ("The", "Mr"); a title stays a hint for the kind.
-        while words and (words[0].group().strip(".,") in _NOT_NAMES or words[0].group().strip(".") in _TITLES):
+        while words and (words[0].group().strip(".,") in _NOT_NAMES or words[0].group().strip(".") in TITLES):
             words.pop(0)
         if not words:
             continue
@@ -302,7 +302,7 @@ def _names(sentence: str) -> list[Phrase]:
         text = sentence[start:end].rstrip(".,;:")
         text = re.sub(r"['’]s$", "", text)
         end = start + len(text)
-        if not text or all(w.strip(".,") in _NOT_NAMES | set(_TITLES) for w in text.split()):
+        if not text or all(w.strip(".,") in _NOT_NAMES | set(TITLES) for w in text.split()):
             continue
         if DATE_RE.fullmatch(text):
             continue
