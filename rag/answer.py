@@ -136,7 +136,7 @@ def make_citation(n: int, chunk: Chunk, sentence: Sentence, score: float, docume
     context, offset = context_around(chunk, sentence)
     return Citation(n, chunk.doc_id, doc.get("title", chunk.doc_id), quote, sentence.orig_start, sentence.orig_end,
                     score, doc.get("outlet"), doc.get("source") or Path(doc.get("path", "")).name, context, offset,
-                    doc.get("published"), doc.get("published_from"))
+                    doc.get("published"), doc.get("published_from"), doc.get("sha256"))
 
 
 def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sentence]]:

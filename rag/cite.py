@@ -33,12 +33,13 @@ class Citation:
     context_start: int = 0  # offset of the quote inside `context`
     published: str | None = None  # the article's date, YYYY-MM-DD
     published_from: str | None = None  # "page", "text" or "file" (the file's date, not the article's)
+    sha256: str | None = None  # of the original file's bytes when indexed, so an export can be verified later
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "quote": self.quote,
                 "start": self.start, "end": self.end, "score": round(self.score, 3), "outlet": self.outlet,
                 "source": self.path, "context": self.context, "context_start": self.context_start,
-                "published": self.published, "published_from": self.published_from}
+                "published": self.published, "published_from": self.published_from, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The `rag` command: index, ask, serve, eval and bench.
+"""The `rag` command: index, ask, serve, eval, check, verify and bench.
 
 Maps the library's typed errors to one-line messages and exit codes
 (0 answered or abstained, 2 bad input, 1 anything else). Holds no pipeline logic.
@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help='JSON file ("-" for standard input): {"answer": "... [1]", "citations": '
                                  '[{"n": 1, "doc_id": "...", "start": 0, "end": 42}]}')
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    p = sub.add_parser("verify", help="check an exported conversation's quotes against the corpus files")
+    p.add_argument("export", help='conversation export JSON from the web app ("-" for standard input)')
+    p.add_argument("--corpus", dest="corpus_dir", help="folder of articles the export cites (default: seeds)")
+    p.add_argument("--config", help="settings file (default: rag.toml if present)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     p = sub.add_parser("bench", help="scale benchmark on synthetic corpora")
     p.add_argument("--sizes", default="1000,5000,20000")
     p.add_argument("--out", default="bench-out")
@@ -140,12 +145,7 @@ def cmd_check(args) -> int:
     """Exit 0 when every sentence is supported, 1 when one is not, 2 on bad input."""
     from rag.pipeline import check_answer
 
-    try:
-        raw = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
-        data = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"cannot read the answer JSON {args.input}: {exc}") from exc
-    result = check_answer(_settings(args), data)
+    result = check_answer(_settings(args), _read_json(args.input, "the answer JSON"))
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -157,6 +157,31 @@ def cmd_check(args) -> int:
     return 0 if result.supported else 1
 
 
+def _read_json(name: str, what: str):
+    """The JSON in file `name` ("-": standard input); BadInput when it cannot be read or parsed."""
+    try:
+        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        return json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot read {what} {name}: {exc}") from exc
+
+
+def cmd_verify(args) -> int:
+    """Exit 0 when every cited quote and file hash still matches the corpus, 1 when one does not,
+    2 on bad input (unreadable or malformed export, missing corpus folder)."""
+    from rag.export import verify_export
+
+    result = verify_export(_read_json(args.export, "the export"), _settings(args).corpus_dir)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        for mismatch in result.mismatches:
+            print(mismatch.describe())
+        print(f"{result.checked} citation{'s' * (result.checked != 1)} checked, " +
+              ("all match" if result.ok else f"{len(result.mismatches)} do not match"))
+    return 0 if result.ok else 1
+
+
 def cmd_bench(args) -> int:
     from rag.bench import run_bench_cli
 
@@ -164,7 +189,7 @@ def cmd_bench(args) -> int:
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval, "check": cmd_check,
-            "bench": cmd_bench}
+            "verify": cmd_verify, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

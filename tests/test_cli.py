@@ -104,3 +104,39 @@ def test_check_holds_any_cited_answer_to_the_checker(tmp_path):
     assert result.returncode == 2 and "no file" in result.stderr and "Traceback" not in result.stderr
     result = run("check", tmp_path / "missing.json", "--corpus", SEEDS)
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_verify_an_exported_answer_against_the_corpus(tmp_path):
+    """`rag ask --json` -> export -> `rag verify`: exit 0 on the untouched corpus; after one character of
+    the cited file changes, exit 1 naming the citation; an unreadable export is exit 2."""
+    import shutil
+
+    from rag.export import conversation_json
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    result = run("ask", "What was Mike Pompeo planning?", "--corpus", corpus, "--index", tmp_path / "ix", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    cited = answer["citations"][0]
+    assert cited["sha256"] and cited["source"] == "002_617917d42ee51cd6.txt"
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(conversation_json([{"question": answer["question"], "answer": answer,
+                                                     "error": None}])), encoding="utf-8")
+    result = run("verify", export, "--corpus", corpus)
+    assert result.returncode == 0, result.stderr
+    n = len(answer["citations"])
+    assert result.stdout == f"{n} citation{'s' * (n != 1)} checked, all match\n"
+    path = corpus / cited["source"]
+    text = path.read_text(encoding="utf-8")
+    at = cited["start"] + 1
+    path.write_text(text[:at] + ("X" if text[at] != "X" else "Y") + text[at + 1:], encoding="utf-8")
+    result = run("verify", export, "--corpus", corpus)
+    assert result.returncode == 1, result.stderr
+    assert f"turn 1 [{cited['n']}] {cited['source']}: quote differs at characters " \
+           f"{cited['start']}–{cited['end']}" in result.stdout
+    result = run("verify", export, "--corpus", corpus, "--json")
+    assert result.returncode == 1 and json.loads(result.stdout)["mismatches"][0]["n"] == cited["n"]
+    export.write_text("{not json", encoding="utf-8")
+    result = run("verify", export, "--corpus", corpus)
+    assert result.returncode == 2 and "cannot read the export" in result.stderr and "Traceback" not in result.stderr
