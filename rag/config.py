@@ -69,6 +69,11 @@ class Settings:
     max_history_messages: int = 40
     # Most citations one answer carries (near-duplicate articles would otherwise add one each).
     max_citations: int = 12
+    # Largest article a reader may upload in the web app, in bytes (the indexer reads files up to 5 MB,
+    # so a larger value has no effect).
+    max_upload_bytes: int = 5_000_000
+    # Most files one upload may add; the rest are refused.
+    max_upload_files: int = 100
     # Seconds to wait for another `rag index` holding the index lock before giving up.
     lock_timeout: float = 120.0
     # Largest HTTP request body `rag serve` accepts, in bytes (a question plus its history fit easily).
@@ -100,6 +105,8 @@ class Settings:
             raise ConfigError("top_k must be >= 1 and candidates >= top_k")
         if min(self.max_question_chars, self.max_turn_chars, self.max_history_messages, self.max_citations) < 1:
             raise ConfigError("max_question_chars, max_turn_chars, max_history_messages and max_citations must be >= 1")
+        if min(self.max_upload_bytes, self.max_upload_files) < 1:
+            raise ConfigError("max_upload_bytes and max_upload_files must be >= 1")
         if self.llm_fallback not in ("extractive", "error"):
             raise ConfigError("llm_fallback must be 'extractive' or 'error'")
 

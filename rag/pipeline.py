@@ -2,7 +2,8 @@
 
 The CLI, the web app and the evaluation all go through `Assistant.ask` / `Assistant.stream`.
 The assistant reloads the index when another process publishes a new generation, so questions
-are always answered from one whole generation, old or new, never a mix.
+are always answered from one whole generation, old or new, never a mix. `add_articles` saves
+uploads (rag.ingest) and updates the index in a background thread while questions go on.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import datetime
 import threading
 import time
+from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from rag.answer import Answer, Evidence, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.cite import CheckResult
 from rag.config import Settings
-from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly
+from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly, RagError
 from rag.indexer import MANIFEST, IndexReport, build_index, load_checked_manifest, read_manifest
+from rag.ingest import IndexingJob, IngestReport, Upload, save_uploads
 from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
 
@@ -70,6 +73,18 @@ def parse_mode(value: object, default: str) -> str:
     return value
 
 
+def describe_archive(documents: dict) -> dict:
+    """What a reader-facing header says about the indexed articles: outlets, most common first, and the
+    span of publication dates, leaving out dates that only come from a file's modification time:
+    describe_archive({"a": {"outlet": "Reuters", "published": "2022-10-09", "published_from": "text"}})
+    -> {"outlets": ["Reuters"], "date_range": ("2022-10-09", "2022-10-09"), "dated": 1}"""
+    outlets = Counter(d["outlet"] for d in documents.values() if d.get("outlet"))
+    dates = sorted(d["published"][:10] for d in documents.values()
+                   if d.get("published") and d.get("published_from") != "file")
+    return {"outlets": [name for name, _n in sorted(outlets.items(), key=lambda item: (-item[1], item[0]))],
+            "date_range": (dates[0], dates[-1]) if dates else None, "dated": len(dates)}
+
+
 class Assistant:
     def __init__(self, settings: Settings, embedder=None):
         from rag.embed import build_embedder
@@ -80,6 +95,8 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
+        self._indexing = IndexingJob(lambda progress: self.index(progress=progress))
+        self._saving = threading.Lock()  # one upload placed at a time, so two copies of a file are one
 
     # -- index -----------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: Callable[[str], None] | None = None,
@@ -118,10 +135,44 @@ class Assistant:
         return self._retriever
 
     def status(self) -> dict:
+        """The live index: counts, titles, generation, and for a header its outlets (most common first),
+        date_range ((earliest, latest) YYYY-MM-DD of articles dated by their page or text, or None) and
+        dated (how many such articles)."""
         manifest = read_manifest(Path(self.settings.index_dir)) or {"documents": {}, "chunk_count": 0}
         return {"documents": len(manifest["documents"]), "chunks": manifest["chunk_count"],
                 "titles": {d: v.get("title", d) for d, v in manifest["documents"].items()},
-                "generation": manifest.get("collection"), "corpus_dir": self.settings.corpus_dir}
+                "generation": manifest.get("collection"), "corpus_dir": self.settings.corpus_dir,
+                **describe_archive(manifest["documents"])}
+
+    # -- adding articles -----------------------------------------------------------------------
+    def add_articles(self, files: Sequence[Upload], progress: Callable[[str], None] | None = None) -> IngestReport:
+        """Save uploaded (name, bytes or Path) articles into the corpus folder, checked as `rag index` reads
+        them, and return at once what happened to each; if any was added, the index is updated in a
+        background thread (poll `indexing_status`). Questions meanwhile are answered from the old
+        generation. An upload while an update runs is saved at once and indexed by one more update right
+        after the running one. `progress` gets the update's progress lines, from that thread."""
+        try:
+            documents = (read_manifest(Path(self.settings.index_dir)) or {}).get("documents", {})
+        except RagError:  # a damaged manifest: the update will say so in the status
+            documents = {}
+        known = {d["sha256"]: d["source"] for d in documents.values() if d.get("sha256") and d.get("source")}
+        with self._saving:
+            report = save_uploads(files, self.settings.corpus_dir, self.settings, known=known)
+        self._indexing.note(report.summary())
+        if report.written:
+            self._indexing.start(report.written, progress)
+        return report
+
+    def indexing_status(self) -> dict:
+        """The background index update: {"running": bool, "queued": bool (another update will follow),
+        "message": last progress line, "done"/"total": new articles indexed / in the update, "error": str
+        or None, "last_report": the last upload's summary, "index_report": the last update's summary or
+        None, "finished_at": epoch seconds or None}."""
+        return self._indexing.status()
+
+    def wait_for_indexing(self, timeout: float | None = None) -> bool:
+        """Block until no background update runs (True) or `timeout` seconds pass (False)."""
+        return self._indexing.wait(timeout)
 
     # -- answering ---------------------------------------------------------------------------
     def answerer(self, mode: str):
