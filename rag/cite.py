@@ -79,7 +79,7 @@ def parse_markers(text: str) -> list[tuple[str, tuple[int, ...]]]:
         cursor = m.end()
     plain.append(text[cursor:])
     body = "".join(plain)
-    cuts = {pos for pos, _ in marks if re.match(r"\s+[\"“‘(]?[A-Z]", body[pos:])}
+    cuts = {pos for pos, _ in marks if re.match(r"\s+[\"“‘(]{0,2}[A-Z0-9]", body[pos:])}  # “(Reuters) - …
     spans = []
     for s, e in split_sentences(body):
         for cut in sorted(c for c in cuts if s < c < e):

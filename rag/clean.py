@@ -181,8 +181,9 @@ def is_headline(line: str) -> bool:
         and not re.search(r"[.,;:]$", line) and not line[0].islower()
 
 
-def find_title(text: str, max_words: int = 12) -> str:
-    """First headline-like paragraph before the body starts; else the first sentence, cut to max_words + "…"."""
+def find_title(text: str, max_chars: int = 250) -> str:
+    """First headline-like paragraph before the body starts; else the whole first sentence (a reader is
+    never shown a sentence cut in the middle), cut at a word only when longer than `max_chars`."""
     paragraphs = [p for p in text.split(SEPARATOR) if p]
     for p in paragraphs[:3]:
         if is_headline(p):
@@ -192,10 +193,34 @@ def find_title(text: str, max_words: int = 12) -> str:
     if not paragraphs:
         return ""
     match = _TITLE_SENTENCE.match(paragraphs[0])
-    words = (match.group(0) if match else paragraphs[0]).split()
-    if len(words) <= max_words:
-        return " ".join(words)
-    return " ".join(words[:max_words]).rstrip(",;:—–-") + "…"
+    sentence = " ".join((match.group(0) if match else paragraphs[0]).split())
+    if len(sentence) <= max_chars:
+        return sentence
+    return sentence[:max_chars].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+
+
+_META_TITLE = re.compile(r"<meta\b(?=[^>]*\b(?:property|name)\s*=\s*[\"']?(?:og|twitter):title\b)"
+                         r"[^>]*\bcontent\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+_TITLE_TAG = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
+
+
+def find_html_title(page: str) -> str | None:
+    """An HTML page's headline, decoded: og:title (or twitter:title), else the first <h1>, else <title>
+    without a trailing " | Site" or " - Site": find_html_title("<title>Talks &amp; trade - BBC</title>") -> "Talks & trade" """
+    import html
+
+    def clean(raw: str) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", raw)).split())
+
+    if (m := _META_TITLE.search(page)) and (title := clean(m.group(1) or m.group(2) or "")):
+        return title
+    tags = {}
+    for m in _TITLE_TAG.finditer(page):
+        tags.setdefault(m.group(1).lower(), clean(m.group(2)))
+    if tags.get("h1"):
+        return tags["h1"]
+    return _SITE_SUFFIX.sub("", tags.get("title", "")) or None
 
 
 def find_byline(lines: list[str]) -> str | None:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from rag.clean import (SEPARATOR, Segment, Span, clean_paragraphs, clean_text, find_byline, find_outlet,
-                       find_published, find_title, line_spans, paragraph_text, trim_span)
+from rag.clean import (SEPARATOR, Segment, Span, clean_paragraphs, clean_text, find_byline, find_html_title,
+                       find_outlet, find_published, find_title, line_spans, paragraph_text, trim_span)
 from rag.errors import CorpusError
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",
@@ -36,7 +36,7 @@ class Article:
     original: str  # decoded file text (raw HTML source for .html)
     text: str  # kept paragraphs joined by "\n\n"
     segments: tuple[Segment, ...]  # (clean_start, orig_start, length): text[cs:cs+n] == original[os:os+n]
-    title: str  # headline, or the first sentence cut short
+    title: str  # the headline (an HTML page's own, decoded), else the whole first sentence
     outlet: str | None  # e.g. "Reuters", "NK News"
     byline: str | None  # e.g. "Sarah Kim"
     sha256: str  # of the raw file bytes
@@ -165,8 +165,13 @@ def load_article(path: Path | str, doc_id: str | None = None, max_bytes: int = M
         raise CorpusError(f"{path}: empty after cleaning")
     lines = [paragraph_text(original, p) for p in paragraphs]
     published, published_from = publication_date(path, original, lines, info.st_mtime)
+    title = find_title(text)
+    if path.suffix.lower() in (".html", ".htm"):  # the page's own headline; entities decoded for display
+        import html
+
+        title = find_html_title(original) or " ".join(html.unescape(title).split())
     return Article(doc_id=doc_id or path.stem, path=str(path.absolute()), original=original, text=text,
-                   segments=segments, title=find_title(text), outlet=find_outlet(lines, text),
+                   segments=segments, title=title, outlet=find_outlet(lines, text),
                    byline=find_byline(lines), sha256=hashlib.sha256(raw).hexdigest(), published=published,
                    published_from=published_from)
 

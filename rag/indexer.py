@@ -184,9 +184,10 @@ def index_lock(index_dir: Path, timeout: float = 120.0, say: Callable[[str], Non
         yield
 
 
-# Bumped when the manifest's per-document fields change (2: publication dates); an index with an
-# older value is brought up to date by copying its vectors, without embedding anything again.
-DOCUMENT_FIELDS = 2
+# Bumped when the manifest's per-document fields change (2: publication dates; 3: headlines from an
+# HTML page's own title, never a cut sentence); an index with an older value is brought up to date by
+# copying its vectors, without embedding anything again.
+DOCUMENT_FIELDS = 3
 
 
 def date_metadata(article: Article) -> dict:

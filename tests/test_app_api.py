@@ -26,7 +26,7 @@ CONCURRENT_IDS = ["q004", "q011", "q020", "q031", "q037"]
 ANSWER_KEYS = {"question", "answer", "abstained", "supported", "citations", "verdicts", "mode", "retrieved",
                "query", "notice", "timings_ms", "lead"}
 CITATION_KEYS = {"n", "doc_id", "title", "quote", "start", "end", "score", "outlet", "source", "context",
-                 "context_start", "published", "published_from"}
+                 "context_start", "published", "published_from", "sha256"}
 
 
 # -- in-process: error mapping with a fake assistant ------------------------------------------------

@@ -3,6 +3,7 @@ Playwright through Debian's chromium. Screenshots land in test-artifacts/ (git-i
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+WIDTHS = {"phone": PHONE, "laptop": {"width": 1366, "height": 900}, "desktop": {"width": 1920, "height": 1080}}
 HOSTILE_NAME = "900_hostile_markup.txt"
 HOSTILE = """Garden society news <img src=x onerror="window.__pwned=2">
 
@@ -44,7 +46,8 @@ def server(tmp_path_factory):
     corpus = root / "corpus"
     shutil.copytree(SEEDS, corpus)
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
-    server = RagServer(root, corpus)
+    # Up to four quotes per answer (the default is two), so answers carry three or more citations.
+    server = RagServer(root, corpus, env={"RAG_MAX_ANSWER_SENTENCES": "4"})
     try:
         yield server.wait_ready().url
     finally:
@@ -104,7 +107,10 @@ def test_answer_cites_and_the_citation_shows_the_highlighted_quote(open_page):
     from playwright.sync_api import expect
 
     page = open_page()
-    expect(page.locator(".rag-header")).to_contain_text("6 articles indexed")
+    expect(page.locator(".rag-header")).to_contain_text("6 news articles")
+    expect(page.locator(".rag-header")).to_contain_text("AFP")  # the outlets, not the folder's name
+    expect(page.locator(".rag-header")).not_to_contain_text("corpus")
+    expect(page.locator("#rag-footer")).not_to_contain_text("gradio_client")
     shoot(page, "ui-desktop-empty.png")
     answer = ask(page, "What was Mike Pompeo planning?")
     expect(answer).to_contain_text("[1]")
@@ -115,7 +121,7 @@ def test_answer_cites_and_the_citation_shows_the_highlighted_quote(open_page):
     expect(quote).to_be_visible()
     expect(quote).to_be_in_viewport()
     expect(quote).to_contain_text("Mike Pompeo scheduling another trip to Pyongyang")
-    expect(page.locator("#src-0-1 .rag-verdict")).to_contain_text("supported")
+    expect(page.locator("#src-0-1 .rag-verdict")).to_have_count(0)  # an exact quote: no badge that is always ✓
     assert page.locator("#rag-sources details.rag-src").count() == page.locator("#rag-chat a.rag-cite").count()
     shoot(page, "ui-desktop-answer.png")
     assert page.outside == []  # no web fonts, analytics or CDN: the page works offline
@@ -132,7 +138,8 @@ def test_follow_up_is_answered_from_the_right_article(open_page):
     first = ask(page, "Who is the Chinese foreign ministry spokeswoman who spoke about Xi's message?")
     expect(first).to_contain_text("Hua Chunying")
     expect(first.locator("strong.rag-lead")).to_have_text("Hua Chunying")  # the answer phrase leads, in bold
-    assert first.inner_text().strip().startswith("Hua Chunying —")
+    assert first.inner_text().strip().startswith("Hua Chunying\n")  # the phrase on its own line, then the quote
+    expect(first.locator("blockquote.rag-quote")).to_contain_text("spokeswoman Hua Chunying")
     # The seeds carry no date of their own, so the card gives the file's date and says so.
     expect(page.locator("#src-0-1 .rag-src-date")).to_contain_text("file dated")
     second = ask(page, follow_up)
@@ -155,6 +162,9 @@ def test_an_abstention_names_what_is_missing_and_shows_the_closest_passage(open_
     answer.locator("a.rag-cite").first.click()
     expect(page.locator("#rag-sources")).to_contain_text("closest passage")
     expect(page.locator("#src-0-1 mark")).to_contain_text("record number of ballistic missiles")
+    expect(answer.locator(".rag-near-label")).to_contain_text("not an answer")
+    expect(answer.locator(".rag-hint")).to_contain_text("Try rephrasing")
+    expect(page.locator("#src-0-1 .rag-verdict")).to_have_text("nearest, not an answer")
 
 
 def test_off_corpus_question_gets_the_abstention(open_page):
@@ -236,6 +246,73 @@ def test_phone_width_layout(open_page):
     expect(page.locator("#src-0-1 mark")).to_be_in_viewport()
     page.wait_for_timeout(800)  # let the smooth scroll settle before the screenshot
     shoot(page, "ui-phone-source.png")
+
+
+# -- Layout at three widths, with an answer of three or more citations ------------------------------
+
+MANY_CITATIONS = "Why did China and North Korea exchange letters?"
+BLOCKS = [".rag-header", "#rag-chat", "#rag-ask-row", "#rag-controls", "#rag-settings", ".rag-sources-title",
+          ".rag-sources", "#rag-footer", "footer"]
+BOXES = """(sels) => sels.map(s => { const r = document.querySelector(s).getBoundingClientRect();
+                                     return [s, r.left, r.top, r.right, r.bottom]; })"""
+# Any element between the page and the header that was scrolled: Gradio's containers hide their
+# overflow, so one scrolled by scrollIntoView shifts the whole page with no way back.
+SCROLLED = """() => { const out = []; let el = document.querySelector('.rag-header').parentElement;
+  while (el && el !== document.documentElement) { if (el.scrollTop) out.push(el.className); el = el.parentElement; }
+  return out; }"""
+
+
+def overlaps(boxes: list) -> list[tuple[str, str]]:
+    """Pairs of page blocks whose boxes overlap by more than a pixel each way."""
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[4], b[4]) - max(a[2], b[2]) > 1]
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_every_citation_brings_its_card_into_view_and_the_page_holds(open_page, size):
+    from playwright.sync_api import expect
+
+    viewport = WIDTHS[size]
+    page = open_page(viewport)
+    ask(page, "What did Xi say about relations with North Korea?")
+    answer = ask(page, MANY_CITATIONS)
+    links = answer.locator("a.rag-cite")
+    assert links.count() >= 3, answer.inner_text()
+    cards = page.locator("#rag-sources details.rag-src")
+    expect(cards).to_have_count(len(set(links.all_inner_texts())))
+    wide = viewport["width"] >= 900
+    if wide:  # the page fits the window; the chat and the sources scroll on their own
+        assert page.evaluate("() => document.documentElement.scrollHeight - innerHeight") <= 20
+    before = page.evaluate(BOXES, [".rag-header", "#rag-question"])
+    for i in range(links.count()):
+        link = links.nth(i)
+        link.scroll_into_view_if_needed()
+        n = link.inner_text().strip("[]")
+        link.click()
+        card = page.locator(f"#src-1-{n}")
+        expect(card).to_have_class(re.compile(r"\brag-current\b"))
+        page.wait_for_timeout(700)  # the smooth scroll
+        expect(card.locator("mark")).to_be_in_viewport()
+        assert page.evaluate(SCROLLED) == []
+        if wide:  # only the sources panel moved
+            assert page.evaluate(BOXES, [".rag-header", "#rag-question"]) == before
+            expect(page.locator(".rag-header")).to_be_in_viewport()
+            expect(page.locator("#rag-question")).to_be_in_viewport()
+        else:  # stacked: the page scrolled to the card, and a button takes the reader back to the [n]
+            card.locator("button.rag-back").click()
+            page.wait_for_timeout(700)
+            expect(link).to_be_in_viewport()
+        shoot(page, f"ui-{size}-cite-{i + 1}.png")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than the window"
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    assert page.evaluate(BOXES, [".rag-header", "#rag-question"]) == before  # nothing shifted for good
+    assert overlaps(page.evaluate(BOXES, BLOCKS)) == []
+    card_boxes = page.evaluate("() => [...document.querySelectorAll('details.rag-src')].map((c, i) => {"
+                               " const r = c.getBoundingClientRect(); return [i, r.left, r.top, r.right, r.bottom]; })")
+    assert overlaps(card_boxes) == []
+    shoot(page, f"ui-{size}-many-citations.png")
 
 
 # -- LLM mode against a scripted chat server: streaming, and a sentence the check rejects ----------

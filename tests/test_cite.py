@@ -9,6 +9,9 @@ SOURCE_2 = "The last time KCNA reported a message from Mr Xi was in July 2016."
 def test_parse_markers_tolerant():
     assert parse_markers("Xi wrote [1]. Kim replied [2, 3]") == [("Xi wrote.", (1,)), ("Kim replied", (2, 3))]
     assert parse_markers("Xi wrote【1】. Kim replied [ 2 ].") == [("Xi wrote.", (1,)), ("Kim replied.", (2,))]
+    # a marker ends its quote even when the next one opens with a parenthesis (a dateline)
+    assert parse_markers("“China backs it.” [2] “(Reuters) - Xi wrote.” [3]") == [
+        ("“China backs it.”", (2,)), ("“(Reuters) - Xi wrote.”", (3,))]
     assert parse_markers("No marker here.") == [("No marker here.", ())]
 
 

@@ -113,9 +113,21 @@ def test_is_headline():
 def test_find_title_prefers_headline_then_first_sentence():
     assert find_title("Talks resume in Geneva today\n\nBody text here.") == "Talks resume in Geneva today"
     long = "Officials from both countries met on Monday in the border town to discuss the reopening of trade. More."
-    assert find_title(long) == "Officials from both countries met on Monday in the border town to…"
+    assert find_title(long) == " ".join(long.split(".")[0].split()) + "."  # the whole sentence, never cut
+    assert find_title("word " * 100).endswith("…") and len(find_title("word " * 100)) <= 251
     assert find_title("The U.S. envoy left early. Then rain.") == "The U.S. envoy left early."
     assert find_title("") == ""
+
+
+def test_an_html_page_gives_its_own_headline_decoded():
+    from rag.clean import find_html_title
+
+    og = '<head><meta property="og:title" content="Xi &amp; Kim swap letters"><title>X - Site</title></head>'
+    assert find_html_title(og) == "Xi & Kim swap letters"
+    assert find_html_title("<title>Talks &amp; trade - BBC News</title><h1>Talks <b>and</b> trade</h1>") == \
+        "Talks and trade"
+    assert find_html_title("<title>Talks &amp; trade | BBC News</title>") == "Talks & trade"
+    assert find_html_title("<p>No title here</p>") is None
 
 
 def test_find_byline():

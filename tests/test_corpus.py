@@ -41,7 +41,8 @@ SEED_META = {  # title, outlet, byline
     "001_32944c5d53887f74": ("Xi Jinping sends rare message to Kim Jong-un", "AFP", None),
     "002_617917d42ee51cd6": ("Kim Jong-un is cozying up to China’s Xi Jinping", "Korea JoongAng Daily", "Sarah Kim"),
     "003_443b657839c6b62c": ("Letter to North Korea by China's Xi Calls for Communication, Unity", "Reuters", None),
-    "004_9569ee472e9e94bc": ("Chinese President Xi Jinping on Wednesday said he hopes Beijing and Pyongyang…",
+    "004_9569ee472e9e94bc": ("Chinese President Xi Jinping on Wednesday said he hopes Beijing and Pyongyang will "
+                             "pursue “sustainable soundness and stable development” in relations.",
                              "NK News", "Oliver Hotham"),
 }
 CASE_BOILERPLATE = {

@@ -74,8 +74,12 @@ def test_sources_list_only_cited_sources_numbered_with_highlight():
     assert html.count('class="rag-src"') == 2
     assert 'id="src-0-1"' in html and 'id="src-0-2"' in html
     assert "Before. <mark>Pompeo planned a trip to Pyongyang.</mark> After." in html
-    assert "JoongAng" in html and "003_y.txt" in html_lib.unescape(html)  # outlet, or the file name when there is none
-    assert "✓ supported · 1.00" in html
+    assert "JoongAng" in html and "003_y.txt" in html_lib.unescape(html)  # the outlet; the file in the meta line
+    assert "rag-src-outlet" in html.split('id="src-0-2"')[0] and "rag-src-outlet" not in html.split('id="src-0-2"')[1]
+    # exact quotes in the extractive mode are always supported, so no badge; the LLM mode shows it
+    assert "supported" not in html
+    llm = render.render_sources([{"question": "q", "answer": answer(mode="llm"), "error": None}], 0)
+    assert llm.count("✓ supported · 1.00") == 2
 
 
 def test_highlight_finds_quote_when_offset_is_off():
@@ -150,7 +154,12 @@ def test_chat_messages_cover_errors_partials_and_long_questions():
 
 
 def test_header_and_examples_come_from_the_corpus():
-    assert "5 articles indexed" in render.render_header({"documents": 5, "corpus_dir": "/x/seeds"})
+    header = render.render_header({"documents": 5, "corpus_dir": "/x/seeds", "outlets": ["AFP", "NK News", "Reuters"],
+                                   "date_range": ["2017-11-03", "2022-10-10"], "dated": 4})
+    assert "5 news articles</b> from AFP, NK News and Reuters, published Nov 2017 – Oct 2022 (1 undated)" in header
+    assert "seeds" not in header  # no folder names on a reader's page
+    assert "published" not in render.render_header({"documents": 1, "date_range": None})
+    assert render.listing(list("ABCDEF")) == "A, B, C, D and 2 more" and render.listing(["A"]) == "A"
     titles = ["Xi Jinping sends rare message to Kim Jong-un", "Kim Jong-un is cozying up to China’s Xi Jinping",
               "Chinese President Responds to Letter from Kim Jong Un"]
     examples = render.example_questions(titles)
@@ -165,9 +174,10 @@ def test_the_answer_phrase_leads_in_bold():
     a = answer(answer=text, citations=answer()["citations"][:1], verdicts=[verdict],
                lead={"text": "Pompeo", "kind": "person", "n": 1, "start": 10, "end": 16})
     html = render.render_answer(a, 0)
-    assert '<strong class="rag-lead">Pompeo</strong> — “Pompeo planned' in html
+    assert ('<p class="rag-lead-line"><strong class="rag-lead">Pompeo</strong></p>'
+            '<blockquote class="rag-quote">Pompeo planned') in html
     # a lead that is not where the answer starts is not bolded somewhere else
-    assert "rag-lead" not in render.render_answer({**a, "lead": {"text": "Pyongyang"}}, 0)
+    assert "rag-lead\"" not in render.render_answer({**a, "lead": {"text": "Pyongyang"}}, 0)
 
 
 def test_an_abstention_with_the_closest_passage_links_it_and_shows_it():
@@ -185,3 +195,40 @@ def test_source_cards_show_the_articles_date_and_say_when_it_is_only_the_files()
     card = render.render_source({**c, "published": "2026-11-24", "published_from": "file"}, 0, [])
     assert "file dated 24 Nov 2026" in card
     assert "rag-src-date" not in render.render_source(c, 0, [])
+
+
+def test_quotes_are_blocks_of_their_own_and_long_ones_fold():
+    assert render.quote_parts("Kim — “He wrote.” [1]") == ("Kim — ", "He wrote.", " [1]")
+    assert render.quote_parts("“A “b” c.” [1] [2]") == ("", "A “b” c.", " [1] [2]")
+    assert render.quote_parts("He said “yes” today. [1]") is None  # the assistant's own words
+    a = answer()  # two quotes, no lead: each its own block; plain sentences stay paragraphs
+    a["answer"] = "“Pompeo planned a trip to Pyongyang.” [1] “A summit was planned too.” [2]"
+    for v in a["verdicts"]:
+        v["sentence"] = f"“{v['sentence']}”"
+    html = render.render_answer(a, 0)
+    assert html.count('<blockquote class="rag-quote">') == 2 and html.count('<div class="rag-s">') == 2
+    assert '<p class="rag-own">Pompeo planned' in render.render_answer(answer(), 0)
+    long = "word " * 120
+    folded = render.fold_html(long.strip())
+    assert folded.startswith('<details class="rag-fold">') and "… more" in folded
+    assert len(folded.split("</summary>")[0]) < 420 and long.strip() in folded  # opening words, then the whole
+    assert render.fold_html("short") == "short"
+
+
+def test_an_abstention_labels_the_nearest_passage_and_suggests_rephrasing():
+    a = answer(abstained=True, verdicts=[], citations=answer()["citations"][:1],
+               answer="The articles don't say how many. The closest passage I found: “Pompeo planned.” [1]")
+    html = render.render_answer(a, 0)
+    assert '<p class="rag-own">The articles don&#39;t say how many.</p>' in html
+    assert "Nearest passage — not an answer" in html and "rag-near" in html and "Try rephrasing" in html
+    card = render.render_sources([{"question": "q", "answer": a, "error": None}], 0)
+    assert "nearest, not an answer" in card
+
+
+def test_html_articles_show_decoded_text_with_offsets_of_the_file():
+    c = {**answer()["citations"][0], "source": "page.html", "quote": "Tom &amp; Jerry", "title": "A <b> day",
+         "context": "Hi. Tom &amp; Jerry met.", "context_start": 4}
+    card = render.render_source(c, 0, [])
+    assert "<mark>Tom &amp; Jerry</mark>" in card and "&amp;amp;" not in card
+    assert "A &lt;b&gt; day" in card  # titles arrive decoded from the index, and are escaped once
+    assert "characters 10–45" in card

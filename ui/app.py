@@ -213,8 +213,8 @@ def build_demo(assistant) -> gr.Blocks:
     with gr.Blocks(title="Ask the news archive") as demo:
         turns, selected = gr.State([]), gr.State(None)
         header = gr.HTML(render.render_header(status))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=280):
+        with gr.Row(equal_height=False, elem_id="rag-row"):
+            with gr.Column(scale=3, min_width=280, elem_id="rag-chat-col"):
                 chatbot = gr.Chatbot(
                     elem_id="rag-chat", show_label=False, height=520, buttons=[], feedback_options=None,
                     # Messages are HTML we build from escaped text; the sanitizer stays on as a second guard.
@@ -241,9 +241,8 @@ def build_demo(assistant) -> gr.Blocks:
             with gr.Column(scale=2, min_width=280, elem_id="rag-sources-col"):
                 gr.HTML('<h2 class="rag-sources-title">Sources</h2>')
                 sources = gr.HTML(render.render_sources([], None), elem_id="rag-sources")
-        gr.HTML(f'<p id="rag-footer">Index: {status.get("chunks", 0):,} passages. '
-                "API: <code>gradio_client.Client(url, download_files=False).predict(question, history, mode, top_k, "
-                "api_name=\"/ask\")</code></p>")
+        gr.HTML('<p id="rag-footer">Answers come only from the articles above: click any [n] to read the quote '
+                "in its paragraph. “Use via API” below shows how a program can ask.</p>")
 
         view = [chatbot, turns, selected, sources, question]
         options = [mode, top_k, show_unsupported]

@@ -118,33 +118,65 @@ def failure_text(verdict: dict) -> str:
     return reason if reason not in ("unsupported", "ok") else f"score {verdict['score']:.2f}"
 
 
-def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int]) -> str:
-    body = inline_html(sentence, turn, cited)
+QUOTED = re.compile(r"^(?P<head>.*?)“(?P<quote>.+)”(?P<tail>[\s.,;:]*(?:\[\d+\][\s.,;:]*)*)$", re.S)
+FOLD_CHARS = 320  # a quote longer than this folds to its first FOLD_HEAD characters
+FOLD_HEAD = 200
+
+
+def quote_parts(sentence: str) -> tuple[str, str, str] | None:
+    """A quoting sentence as (words before, the quote, markers after); None for the assistant's own words:
+    quote_parts("Kim — “He wrote.” [1]") -> ("Kim — ", "He wrote.", " [1]")"""
+    m = QUOTED.match(sentence.strip())
+    if not m or not (m.group("head") == "" or m.group("head").endswith(("— ", ": "))):
+        return None
+    return m.group("head"), m.group("quote"), m.group("tail")
+
+
+def fold_html(text: str, limit: int = FOLD_CHARS, head: int = FOLD_HEAD) -> str:
+    """A long quote folded to its opening words, with the whole of it one click away (no script)."""
+    if len(text) <= limit:
+        return text_html(text)
+    cut = text.rfind(" ", 0, head)
+    cut = cut if cut > head // 2 else head
+    return (f'<details class="rag-fold"><summary><span class="rag-fold-head">{text_html(text[:cut])}'
+            f'<span class="rag-fold-more">… more</span></span><span class="rag-fold-less">show less</span>'
+            f'</summary>{text_html(text)}</details>')
+
+
+def lead_line(head: str, lead: str) -> str:
+    """The words before a quote: the answer phrase in bold on its own line when they are exactly it."""
+    phrase = head.strip().rstrip("—–-: ").strip()
+    if not phrase:
+        return ""
+    if lead and phrase == lead:
+        return f'<p class="rag-lead-line"><strong class="rag-lead">{text_html(lead, breaks=False)}</strong></p>'
+    return f'<p class="rag-lead-line">{text_html(phrase, breaks=False)}</p>'
+
+
+def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int], lead: str = "") -> str:
+    """One answer sentence as its own block: a quote from an article as a (folding) blockquote under
+    the answer phrase, the assistant's own words as a paragraph; an unsupported one is flagged."""
+    parts = quote_parts(sentence)
+    if parts:
+        head, quote, tail = parts
+        body = (f'{lead_line(head, lead)}<blockquote class="rag-quote">{fold_html(quote)}'
+                f'{inline_html(tail, turn, cited)}</blockquote>')
+    else:
+        body = f'<p class="rag-own">{inline_html(sentence, turn, cited)}</p>'
     if verdict is None or verdict["supported"]:
-        return f'<span class="rag-s">{body}</span>'
+        return f'<div class="rag-s">{body}</div>'
     why = failure_text(verdict) if verdict.get("reason") not in (None, "unsupported") else \
         f"not in the cited source · {verdict['score']:.2f}"
-    return (f'<span class="rag-s rag-unsupported" title="Unsupported: {why}"><span class="rag-flag">⚠</span> '
-            f'{body} <span class="rag-why">({why})</span></span>')
-
-
-def lead_html(body: str, lead: str) -> str:
-    """The answer phrase at the head of the rendered answer in bold:
-    lead_html('<span class="rag-s">Kim — “…”</span>', "Kim") -> '<span class="rag-s"><strong class="rag-lead">Kim</strong> — “…”</span>'"""
-    opening = '<span class="rag-s">'
-    escaped = text_html(lead, breaks=False)
-    if lead and body.startswith(opening + escaped + " — "):
-        return f'{opening}<strong class="rag-lead">{escaped}</strong>{body[len(opening) + len(escaped):]}'
-    return body
+    return (f'<div class="rag-s rag-unsupported" title="Unsupported: {why}"><span class="rag-flag">⚠ Unsupported '
+            f'({why})</span>{body}</div>')
 
 
 def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str:
     """One assistant message: an answer with linked markers and flagged sentences, or an abstention.
     Unsupported sentences are marked, or (when hidden by the setting) counted in a visible note."""
     cited = {c["n"] for c in answer.get("citations") or []}
-    if answer.get("abstained"):  # "The articles don't say who…", and the closest passage when there is one
-        return ('<div class="rag-msg rag-abstain"><div class="rag-badge">Not in the articles</div>'
-                f'<p class="rag-text">{inline_html(answer.get("answer", ""), turn, cited)}</p></div>')
+    if answer.get("abstained"):
+        return render_abstention(answer.get("answer", ""), turn, cited)
     sentences = answer_sentences(answer)
     shown = [(s, v) for s, v in sentences if show_unsupported or v is None or v["supported"]]
     hidden = len(sentences) - len(shown)
@@ -156,8 +188,9 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
     if not answer.get("supported", True):
         out.append('<div class="rag-warn">⚠ Citation check failed: part of this answer is not supported '
                    "by the sources it cites.</div>")
-    body = " ".join(sentence_html(s, v, turn, cited) for s, v in shown)
-    out.append(f'<p class="rag-text">{lead_html(body, (answer.get("lead") or {}).get("text", ""))}</p>')
+    lead = (answer.get("lead") or {}).get("text", "")
+    out.append('<div class="rag-text">' + "".join(sentence_html(s, v, turn, cited, lead) for s, v in shown)
+               + "</div>")
     if unmapped and show_unsupported:
         out.append('<ul class="rag-flagged">' + "".join(
             f'<li>⚠ Unsupported: {text_html(v["sentence"])}</li>' for v in unmapped) + "</ul>")
@@ -167,6 +200,26 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
         out.append(f'<p class="rag-hidden-note">⚠ {hidden} unsupported sentence{"s" * plural} hidden (turn on '
                    f'“Show unsupported sentences” in Settings to see {"them" if plural else "it"})</p>')
     out.append(f'<div class="rag-actions">{copy_button(plain_answer(answer))}</div></div>')
+    return "".join(out)
+
+
+REPHRASE = ("Try rephrasing: name the person, place or event, or use the words an article would use. "
+            "Nothing outside these articles is searched.")
+
+
+def render_abstention(text: str, turn: int, cited: set[int]) -> str:
+    """ "The articles don't say who…", then the closest passage, labelled as not an answer, and a hint."""
+    found = text.find(": “")
+    split = text.rfind(". ", 0, found) if found > 0 else -1
+    said, passage = (text[:split + 1], text[split + 2:]) if split > 0 else (text, "")
+    parts = quote_parts(passage) if passage else None
+    out = ['<div class="rag-msg rag-abstain"><div class="rag-badge">Not in the articles</div>',
+           f'<p class="rag-own">{inline_html(said if parts else text, turn, cited)}</p>']
+    if parts:
+        out.append('<p class="rag-near-label">Nearest passage — not an answer:</p>'
+                   f'<blockquote class="rag-quote rag-near">{fold_html(parts[1])}{inline_html(parts[2], turn, cited)}'
+                   "</blockquote>")
+    out.append(f'<p class="rag-hint">{REPHRASE}</p></div>')
     return "".join(out)
 
 
@@ -218,6 +271,12 @@ def highlight_context(context: str, context_start: int, quote: str) -> str:
             + text_html(context[end:], breaks=False))
 
 
+def can_fail(citation: dict, verdicts: list[dict], mode: str) -> bool:
+    """Whether a source's support badge tells the reader anything: in the LLM mode, or when a sentence
+    citing it is not an exact quote (score below 1) or is unsupported. An exact quote is always supported."""
+    return mode == "llm" or any(not v["supported"] or v["score"] < 0.999 for v in verdicts)
+
+
 def verdict_html(verdicts: list[dict]) -> str:
     """The source's check result: its best support score, and any sentence it fails to support."""
     if not verdicts:
@@ -228,22 +287,37 @@ def verdict_html(verdicts: list[dict]) -> str:
     return f'<span class="rag-verdict bad">⚠ unsupported · {best["score"]:.2f}</span>'
 
 
-def render_source(citation: dict, turn: int, verdicts: list[dict]) -> str:
+def shown_text(citation: dict, text: str) -> str:
+    """Article text as a reader should see it: an HTML page's entities decoded ("&amp;" -> "&"); the
+    citation's offsets still point at the original file."""
+    source = str(citation.get("source") or "").lower()
+    return html.unescape(text) if source.endswith((".html", ".htm")) else text
+
+
+def render_source(citation: dict, turn: int, verdicts: list[dict], mode: str = "extractive",
+                  nearest: bool = False) -> str:
     c = citation
     file_name = PurePath(c.get("source") or "").name or c["doc_id"]
-    context = highlight_context(c.get("context") or c["quote"], c.get("context_start", 0), c["quote"])
+    quote = shown_text(c, c["quote"])
+    context = highlight_context(shown_text(c, c.get("context") or c["quote"]),
+                                c.get("context_start", 0) if quote == c["quote"] else 0, quote)
     failed = [v for v in verdicts if not v["supported"]] if any(v["supported"] for v in verdicts) else []
     shown_date = date_text(c)
+    outlet = f'<span class="rag-src-outlet">{text_html(c["outlet"])}</span>' if c.get("outlet") else ""
     date_html = f'<span class="rag-src-date">{text_html(shown_date)}</span>' if shown_date else ""
+    badge = verdict_html(verdicts) if can_fail(c, verdicts, mode) else ""
+    if nearest:
+        badge = '<span class="rag-verdict near">nearest, not an answer</span>'
     flags = "".join(f'<div class="rag-src-flag">⚠ Does not support: “{text_html(v["sentence"])}” '
                     f'({text_html(failure_text(v))})</div>' for v in failed)
     return (f'<details class="rag-src" id="{source_id(turn, c["n"])}" open><summary>'
             f'<span class="rag-src-n">{c["n"]}</span><span class="rag-src-head">'
             f'<span class="rag-src-title">{text_html(c["title"])}</span>'
-            f'<span class="rag-src-outlet">{text_html(source_name(c))}</span>{date_html}</span>'
-            f'{verdict_html(verdicts)}</summary>'
+            f'<span class="rag-src-by">{outlet}{date_html}</span></span>'
+            f'{badge}</summary>'
             f'<blockquote class="rag-ctx">{context}</blockquote>{flags}'
-            f'<div class="rag-src-meta">{text_html(file_name)} · characters {c["start"]:,}–{c["end"]:,}</div>'
+            f'<div class="rag-src-meta">{text_html(file_name)} · characters {c["start"]:,}–{c["end"]:,}'
+            '<button class="rag-back" type="button" title="Back to the answer">↑ back to the answer</button></div>'
             "</details>")
 
 
@@ -267,18 +341,43 @@ def render_sources(turns: list[dict], selected: int | None) -> str:
         head += ('<p class="rag-sources-note">Nothing here answers the question; this is the closest '
                  "passage found.</p>")
     verdicts = citation_verdicts(answer)
-    items = "".join(render_source(c, selected, verdicts.get(c["n"], []))
+    items = "".join(render_source(c, selected, verdicts.get(c["n"], []), answer.get("mode", "extractive"),
+                                  bool(answer.get("abstained")))
                     for c in sorted(answer["citations"], key=lambda c: c["n"]))
     return f'<div class="rag-sources" data-turn="{selected}">{head}{items}</div>'
 
 
+def listing(names: list[str], limit: int = 4) -> str:
+    """listing(["AFP", "BBC", "CNN"]) -> "AFP, BBC and CNN"; more than `limit` -> "A, B, C, D and 3 more" """
+    names = [n for n in names if n]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+
+
+def period_text(first: str | None, last: str | None) -> str:
+    """period_text("2017-11-03", "2022-10-10") -> "Nov 2017 – Oct 2022"; one month -> "Oct 2022" """
+    import datetime
+
+    try:
+        a, b = (datetime.date.fromisoformat(d).strftime("%b %Y") for d in (first, last))
+    except (TypeError, ValueError):
+        return ""
+    return a if a == b else f"{a} – {b}"
+
+
 def render_header(status: dict) -> str:
-    """Title and a one-line description of the corpus: "5 articles indexed"."""
+    """What the archive holds, for a reader: "5 articles from AFP, NK News and Reuters, Nov 2017 – Oct 2022"."""
     n = status.get("documents", 0)
-    corpus = PurePath(str(status.get("corpus_dir") or "")).name or "the corpus"
+    text = f"<b>{n:,} news article{'s' * (n != 1)}</b>"
+    if outlets := listing(list(status.get("outlets") or [])):
+        text += f" from {text_html(outlets, breaks=False)}"
+    first, last = status.get("date_range") or (None, None)
+    if period := period_text(first, last):
+        undated = n - status.get("dated", n)
+        text += f", published {period}" + (f" ({undated:,} undated)" if undated > 0 else "")
     return ('<header class="rag-header"><h1>Ask the news archive</h1>'
-            f'<p><b>{n:,} article{"s" * (n != 1)} indexed</b> from <code>{text_html(corpus)}</code>. '
-            "Answers quote the articles, and every quote links to its source.</p></header>")
+            f"<p>{text}. Every answer quotes the articles, and every quote links to its source.</p></header>")
 
 
 def example_questions(titles: list[str], limit: int = 3) -> list[str]:
