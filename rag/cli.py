@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS, or @FILE holding USER:PASS lines")
+    p.add_argument("--read-only", dest="read_only", action="store_true", default=None,
+                   help="readers cannot add articles from the browser (default: they can, behind --auth if set)")
     p.add_argument("--allowed-hosts", dest="allowed_hosts",
                    help="extra host names the app answers to, comma-separated (default: the bound address and "
                         "loopback; '*' = any)")
@@ -78,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):
-    keys = ("corpus_dir", "index_dir", "chroma_url", "mode", "allowed_hosts")
+    keys = ("corpus_dir", "index_dir", "chroma_url", "mode", "allowed_hosts", "read_only")
     return load_settings(getattr(args, "config", None), **{k: getattr(args, k, None) for k in keys})
 
 

@@ -74,6 +74,8 @@ class Settings:
     max_upload_bytes: int = 5_000_000
     # Most files one upload may add; the rest are refused.
     max_upload_files: int = 100
+    # The web app adds no articles (no upload panel, the upload route closed): RAG_READ_ONLY / --read-only.
+    read_only: bool = False
     # Seconds to wait for another `rag index` holding the index lock before giving up.
     lock_timeout: float = 120.0
     # Largest HTTP request body `rag serve` accepts, in bytes (a question plus its history fit easily).

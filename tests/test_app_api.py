@@ -45,6 +45,10 @@ class FakeAssistant:
         return {"documents": 1, "chunks": 1, "titles": {"d1": "Xi Jinping writes"}, "generation": "g",
                 "corpus_dir": "corpus"}
 
+    def indexing_status(self) -> dict:
+        return {"running": False, "queued": False, "message": "", "done": 0, "total": 0, "error": None,
+                "last_report": None, "index_report": None, "finished_at": None}
+
     def stream(self, question, history=None, mode=None, top_k=None):
         from rag.answer import Answer
         from rag.cite import Citation, Verdict

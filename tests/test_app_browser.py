@@ -3,6 +3,7 @@ Playwright through Debian's chromium. Screenshots land in test-artifacts/ (git-i
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -41,9 +42,13 @@ CLEAN = {"pwned": "undefined", "images": 0, "scripts": 0}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ui-browser")
-    corpus = root / "corpus"
+def corpus(tmp_path_factory):
+    return tmp_path_factory.mktemp("ui-browser") / "corpus"
+
+
+@pytest.fixture(scope="module")
+def server(corpus):
+    root = corpus.parent
     shutil.copytree(SEEDS, corpus)
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
     # Up to four quotes per answer (the default is two), so answers carry three or more citations.
@@ -313,6 +318,97 @@ def test_every_citation_brings_its_card_into_view_and_the_page_holds(open_page, 
                                " const r = c.getBoundingClientRect(); return [i, r.left, r.top, r.right, r.bottom]; })")
     assert overlaps(card_boxes) == []
     shoot(page, f"ui-{size}-many-citations.png")
+
+
+# -- Articles in, answers out (these run last on the shared server: the upload adds an article) ---------
+
+NEW_ARTICLE = """Harbour town opens floating library
+
+The harbour town of Quillport opened a floating library on Saturday, moored beside the old ferry pier.
+
+Mayor Tobias Wren said the library barge holds 4,000 books and will visit three villages each month.
+"""
+
+
+def test_export_downloads_json_that_rag_verify_checks(open_page, corpus, tmp_path):
+    import subprocess
+
+    from playwright.sync_api import expect
+
+    from tests.conftest import RAG, rag_env
+
+    page = open_page()
+    ask(page, "Who is the Chinese foreign ministry spokeswoman who spoke about Xi's message?")
+    ask(page, MANY_CITATIONS)
+    page.click("#rag-export")
+    links = page.locator("#rag-exported a")
+    expect(links).to_have_count(2, timeout=10_000)
+    hrefs = {Path(a.get_attribute("href")).suffix: a.get_attribute("href") for a in links.all()}
+    markdown = page.request.get(hrefs[".md"]).text()
+    assert "Hua Chunying" in markdown and "> " in markdown
+    export = tmp_path / "export.json"
+    export.write_bytes(page.request.get(hrefs[".json"]).body())
+    data = json.loads(export.read_text(encoding="utf-8"))
+    cited = [c for turn in data["turns"] for c in turn["citations"]]
+    assert len(data["turns"]) == 2 and len(cited) >= 4 and all(len(c["sha256"]) == 64 for c in cited)
+
+    def verify(folder):
+        return subprocess.run([*RAG, "verify", str(export), "--corpus", str(folder)], env=rag_env(),
+                              capture_output=True, text=True, timeout=120)
+
+    good = verify(corpus)
+    assert good.returncode == 0, good.stdout + good.stderr
+    changed = tmp_path / "changed"
+    shutil.copytree(corpus, changed)
+    first = cited[0]
+    path = changed / first["source"]
+    text = path.read_text(encoding="utf-8")
+    i = first["start"] + 3
+    path.write_text(text[:i] + ("X" if text[i] != "X" else "Y") + text[i + 1:], encoding="utf-8")
+    bad = verify(changed)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert f"turn 1 [{first['n']}] {first['source']}" in bad.stdout
+
+
+def test_an_uploaded_article_is_answered_and_bad_files_change_nothing(open_page, corpus, tmp_path):
+    import time
+
+    from playwright.sync_api import expect
+
+    before = sorted(p.name for p in corpus.iterdir())
+    new = tmp_path / "quillport_library.txt"
+    new.write_text(NEW_ARTICLE, encoding="utf-8")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 society news in Quillport".encode("latin-1"))
+    taken = tmp_path / before[0]
+    taken.write_text("A different text under a name the archive already has.\n\nIt says more here.", encoding="utf-8")
+
+    page = open_page()
+    page.click("#rag-upload .label-wrap")
+    expect(page.locator("#rag-ingest")).to_contain_text("checked")
+    started = time.monotonic()
+    page.set_input_files("#rag-upload-files input[type=file]", [str(binary), str(latin)])
+    ingest = page.locator("#rag-ingest")
+    expect(ingest).to_contain_text("Not added photo.txt: binary file")
+    expect(ingest).to_contain_text("Not added latin.txt: not valid UTF-8")
+    assert sorted(p.name for p in corpus.iterdir()) == before  # nothing written, nothing replaced
+
+    page.set_input_files("#rag-upload-files input[type=file]", [str(new), str(taken)])
+    expect(ingest).to_contain_text("Added quillport_library.txt")
+    expect(ingest).to_contain_text(f"as {Path(before[0]).stem}-2.txt")  # never overwritten silently
+    # The old index keeps answering while the new articles are indexed.
+    expect(ask(page, "What is THAAD?")).to_contain_text("Terminal High Altitude")
+    expect(ingest.locator(".rag-ingest-state.ok")).to_be_visible(timeout=30_000)
+    answer = ask(page, "How many books does the Quillport library barge hold?")
+    elapsed = time.monotonic() - started
+    expect(answer.locator("strong.rag-lead")).to_have_text("4,000")
+    expect(page.locator("#src-1-1 .rag-src-meta")).to_contain_text("quillport_library.txt")
+    assert elapsed < 30, f"answered from the new article after {elapsed:.1f} s"
+    expect(page.locator(".rag-header")).to_contain_text("8 news articles")
+    assert (corpus / before[0]).read_bytes() != taken.read_bytes()  # the original is untouched
+    shoot(page, "ui-desktop-upload.png")
 
 
 # -- LLM mode against a scripted chat server: streaming, and a sentence the check rejects ----------

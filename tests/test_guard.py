@@ -107,6 +107,12 @@ def test_host_body_and_upload_checks():
     assert c.post("/gradio_api/call/ask", content=b"x" * 1001, headers={"Content-Type": "application/json"}).status_code == 413
     assert c.post("/gradio_api/upload", content=b"x").status_code == 404
     assert client(guarded_app(uploads=True)).post("/gradio_api/upload", content=b"x").status_code == 200
+    # Open for readers to add articles: the upload route has its own, larger cap; other routes keep theirs.
+    uploads = client(guarded_app(uploads=True, max_upload=5000))
+    assert uploads.post("/gradio_api/upload", content=b"x" * 3000).status_code == 200
+    assert uploads.post("/gradio_api/upload", content=b"x" * 6000).status_code == 413
+    assert uploads.post("/gradio_api/call/ask", content=b"x" * 3000,
+                        headers={"Content-Type": "application/json"}).status_code == 413
 
 
 def test_short_api_calls_are_padded_with_nulls():

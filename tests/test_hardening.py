@@ -55,7 +55,7 @@ def served(tmp_path_factory):
     shutil.copytree(SEEDS, root / "corpus")
     stale = Path(tempfile.gettempdir()) / f"rag-news-{os.getuid()}" / "gradio-999999999"
     (stale / "upload").mkdir(parents=True, exist_ok=True)  # left by a server that is gone
-    server = RagServer(root, root / "corpus")
+    server = RagServer(root, root / "corpus", "--read-only")  # readers may not add articles here
     try:
         server.wait_ready()
         server.stale = stale
@@ -126,17 +126,19 @@ def test_1_oversized_history_is_refused_and_a_normal_question_stays_fast(served)
     assert max(rss) < 1.5 * 2**30, figures
 
 
-def test_2_upload_route_is_closed_and_temp_folders_are_cleaned(served):
+def test_2_upload_route_is_closed_when_read_only_and_temp_folders_are_cleaned(served):
     status, body = http(served.url + "/gradio_api/upload", b"--x\r\n", {"Content-Type": "multipart/form-data; boundary=x"},
                         method="POST")
     assert status == 404 and "not enabled" in body
-    assert json.loads(http(served.url + "/config")[1])["max_file_size"] == 1_000_000
+    config = json.loads(http(served.url + "/config")[1])
+    assert config["max_file_size"] == 1_000_000
+    assert "Add articles" not in json.dumps(config)  # no upload panel either
     assert not served.stale.exists()  # cleaned at start
     own = Path(tempfile.gettempdir()) / f"rag-news-{os.getuid()}" / f"gradio-{served.proc.pid}"
     served.stop()  # SIGTERM: the server removes its own temp folder on the way out
     assert not own.exists()
     served.proc = subprocess.Popen([*RAG, "serve", "--port", str(served.port), "--corpus", str(served.root / "corpus"),
-                                    "--index", str(served.root / "index")], env=rag_env(),
+                                    "--index", str(served.root / "index"), "--read-only"], env=rag_env(),
                                    stdout=open(served.log, "a"), stderr=subprocess.STDOUT, cwd=served.root)
     served.wait_ready()
 

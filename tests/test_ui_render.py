@@ -232,3 +232,8 @@ def test_html_articles_show_decoded_text_with_offsets_of_the_file():
     assert "<mark>Tom &amp; Jerry</mark>" in card and "&amp;amp;" not in card
     assert "A &lt;b&gt; day" in card  # titles arrive decoded from the index, and are escaped once
     assert "characters 10–45" in card
+    a = answer(answer="“Tom &amp; Jerry” [1]", citations=[c], verdicts=[
+        {"sentence": "“Tom &amp; Jerry”", "markers": [1], "score": 1.0, "supported": True, "reason": "ok"}])
+    shown = render.render_answer(a, 0).split("rag-copy-text")[0]
+    assert "Tom &amp; Jerry" in shown and "&amp;amp;" not in shown
+    assert "(JoongAng): “Tom & Jerry”" in render.plain_answer(a)

@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no phoning home
@@ -34,6 +35,7 @@ log = logging.getLogger("rag.ui")
 
 
 MAX_SESSION_TURNS = 50  # a browser session keeps its last 50 questions and answers
+UPLOAD_BATCH = 10  # articles of the largest size one upload request may carry (more files take more drops)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^/\s'\"]+/)*[^/\s'\"]+")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\")]+", re.I)
 
@@ -202,6 +204,45 @@ class ChatApp:
         return result.to_json()
 
 
+    # -- articles in, answers out -------------------------------------------------------------
+    def upload(self, files):
+        """Save dropped files into the corpus (checked as `rag index` reads them) and start indexing them in
+        the background: outputs (file box, upload status, timer, the report kept for the status)."""
+        paths = [Path(f) for f in (files or [])]
+        if not paths:
+            return None, gr.skip(), gr.skip(), gr.skip()
+        try:
+            report = self.assistant.add_articles([(path.name, path) for path in paths])
+        except Exception as exc:  # noqa: BLE001 - the reader gets a message, the server keeps serving
+            if not isinstance(exc, RagError):
+                log_unexpected("while adding articles")
+            return None, render.render_ingest_error(error_message(exc)), gr.Timer(active=False), None
+        status, shown = self.assistant.indexing_status(), report.to_json()
+        return None, render.render_ingest(status, shown), gr.Timer(active=bool(report.written)), shown
+
+    def poll(self, shown: dict | None):
+        """While an index update runs: its progress, then the result, and the header's new counts."""
+        status = self.assistant.indexing_status()
+        busy = status["running"] or status["queued"]
+        header = gr.skip() if busy else render.render_header(self.assistant.status())
+        return render.render_ingest(status, shown), gr.Timer(active=busy), header
+
+    def export(self, turns: list[dict]):
+        """The conversation as Markdown and JSON files (each citation with its file, offsets, quote and the
+        file's sha256, for `rag verify`)."""
+        from rag.export import conversation_json, conversation_markdown
+
+        if not any(turn.get("answer") for turn in turns or []):
+            gr.Warning("Nothing to export yet: ask a question first.")
+            return gr.update(value=None, visible=False)
+        folder = Path(tempfile.mkdtemp(prefix="export-", dir=TEMP_DIR))
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        md, js = folder / f"conversation-{stamp}.md", folder / f"conversation-{stamp}.json"
+        md.write_text(conversation_markdown(turns), encoding="utf-8")
+        js.write_text(json.dumps(conversation_json(turns), ensure_ascii=False, indent=1), encoding="utf-8")
+        return gr.update(value=[str(md), str(js)], visible=True)
+
+
 def build_demo(assistant) -> gr.Blocks:
     """The page: header, chat, settings drawer and the sources panel, plus the `/ask` API."""
     settings = assistant.settings
@@ -226,18 +267,28 @@ def build_demo(assistant) -> gr.Blocks:
                                           lines=1, max_lines=6, autofocus=True, elem_id="rag-question", min_width=180)
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="rag-ask")
                 with gr.Row(elem_id="rag-controls"):
-                    retry = gr.Button("↻ Retry", size="sm", min_width=100, elem_id="rag-retry")
-                    clear = gr.Button("Clear chat", size="sm", min_width=100, elem_id="rag-clear")
-                with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
-                    mode = gr.Radio(modes, value=settings.mode if settings.mode in modes else modes[0],
-                                    label="Answer mode",
-                                    info="extractive quotes the articles offline"
-                                         + ("; llm writes an answer with your LLM server" if len(modes) > 1
-                                            else " (an LLM mode appears when llm_base_url is set)"))
-                    top_k = gr.Slider(1, max(settings.candidates, settings.top_k), value=settings.top_k, step=1,
-                                      label="Passages to search (top-k)")
-                    show_unsupported = gr.Checkbox(value=not settings.drop_unsupported,
-                                                   label="Show unsupported sentences (flagged)")
+                    retry = gr.Button("↻ Retry", size="sm", min_width=90, elem_id="rag-retry")
+                    clear = gr.Button("Clear chat", size="sm", min_width=90, elem_id="rag-clear")
+                    export = gr.Button("⤓ Export", size="sm", min_width=90, elem_id="rag-export")
+                exported = gr.File(label="This conversation, with every quote's file, offsets and sha256",
+                                   file_count="multiple", visible=False, interactive=False, elem_id="rag-exported")
+                with gr.Row(elem_id="rag-drawers", equal_height=False):  # side by side, to save height
+                    with gr.Accordion("Settings", open=False, elem_id="rag-settings"):
+                        mode = gr.Radio(modes, value=settings.mode if settings.mode in modes else modes[0],
+                                        label="Answer mode",
+                                        info="extractive quotes the articles offline"
+                                             + ("; llm writes an answer with your LLM server" if len(modes) > 1
+                                                else " (an LLM mode appears when llm_base_url is set)"))
+                        top_k = gr.Slider(1, max(settings.candidates, settings.top_k), value=settings.top_k, step=1,
+                                          label="Passages to search (top-k)")
+                        show_unsupported = gr.Checkbox(value=not settings.drop_unsupported,
+                                                       label="Show unsupported sentences (flagged)")
+                    if not settings.read_only:
+                        with gr.Accordion("Add articles", open=False, elem_id="rag-upload"):
+                            files = gr.File(label="Drop or pick .txt, .md or .html articles", file_count="multiple",
+                                            file_types=[".txt", ".md", ".html", ".htm"], elem_id="rag-upload-files")
+                            ingest = gr.HTML(render.render_ingest(assistant.indexing_status()), elem_id="rag-ingest")
+                            timer = gr.Timer(1.0, active=False)
             with gr.Column(scale=2, min_width=280, elem_id="rag-sources-col"):
                 gr.HTML('<h2 class="rag-sources-title">Sources</h2>')
                 sources = gr.HTML(render.render_sources([], None), elem_id="rag-sources")
@@ -260,6 +311,11 @@ def build_demo(assistant) -> gr.Blocks:
                                 queue=False, **private)
         # The index may be rebuilt while the app runs (the assistant reloads it), so recount per visit.
         demo.load(lambda: render.render_header(assistant.status()), None, header, queue=False, **private)
+        export.click(app.export, [turns], [exported], queue=False, **private)
+        if not settings.read_only:
+            shown = gr.State(None)  # the last upload's report, kept on screen while its articles are indexed
+            files.upload(app.upload, [files], [files, ingest, timer, shown], concurrency_limit=1, **private)
+            timer.tick(app.poll, [shown], [ingest, timer, header], queue=False, **private)
         gr.api(app.ask, api_name="ask", concurrency_id="answer")
         gr.api(app.check, api_name="check", concurrency_id="answer")
     return demo
@@ -324,8 +380,9 @@ def clean_temp_dir() -> None:
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None, hosts: str = "",
-           max_body: int = 1_000_000, **kwargs):
-    """Start the server with this app's queue limits, theme, CSS, script and HTTP guards."""
+           max_body: int = 1_000_000, max_upload: int = 0, **kwargs):
+    """Start the server with this app's queue limits, theme, CSS, script and HTTP guards.
+    max_upload: the largest article a reader may upload, in bytes; 0 keeps the upload route closed."""
     from starlette.middleware import Middleware
 
     # A 2-core machine: an extractive answer is ~20-50 ms of CPU (mostly the query embedding) and ~85 ms
@@ -334,13 +391,14 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
     # up to 64 more requests wait in line instead of being refused.
     demo.queue(default_concurrency_limit=4, max_size=64)
     arity = {fn.api_name: len(fn.inputs) for fn in demo.fns.values() if fn.api_name}  # e.g. {"ask": 4}
-    guard = Middleware(Guard, allowed_hosts=allowed_hosts(host, hosts), max_body=max_body, uploads=False,
-                       api_arity=arity)
+    # One drop may hold several articles: the upload request may carry UPLOAD_BATCH of the largest size.
+    guard = Middleware(Guard, allowed_hosts=allowed_hosts(host, hosts), max_body=max_body, uploads=max_upload > 0,
+                       api_arity=arity, max_upload=max_upload * UPLOAD_BATCH + 65_536)
     clean_temp_dir()
     try:
         return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=False, share=False,
                            ssr_mode=False, show_error=False, run_history=False, footer_links=["api"], theme=THEME,
-                           css=CSS, head=HEAD, max_file_size=max_body, app_kwargs={"middleware": [guard]},
+                           css=CSS, head=HEAD, max_file_size=max(max_upload, max_body), app_kwargs={"middleware": [guard]},
                            **{"quiet": True, **kwargs})
     finally:
         if not kwargs.get("prevent_thread_lock"):
@@ -365,7 +423,8 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     _progress(f"serving on http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port} (Ctrl-C to stop)")
     try:
-        launch(demo, host, port, credentials, settings.allowed_hosts, settings.max_request_bytes)
+        launch(demo, host, port, credentials, settings.allowed_hosts, settings.max_request_bytes,
+               0 if settings.read_only else settings.max_upload_bytes)
     except OSError as exc:
         print(f"error: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """HTTP guards in front of the Gradio app, as one ASGI middleware that Gradio's own FastAPI app runs.
 
-It checks the Host header (DNS rebinding), caps the request size, keeps the upload route closed,
+It checks the Host header (DNS rebinding), caps the request size (a larger cap for the upload route
+when readers may add articles, closed otherwise),
 asks for a session on every route but the login form and static files under `--auth`, and
 throttles failed logins per client. It holds no answering logic; `LoginThrottle` and
 `allowed_host` are pure and tested on their own.
@@ -154,8 +155,10 @@ class Guard:
     """Pure ASGI middleware; Gradio's FastAPI app is `scope["app"]` (its `auth`, `tokens`, `cookie_id`)."""
 
     def __init__(self, app, allowed_hosts: frozenset[str], max_body: int, uploads: bool = False,
-                 throttle: LoginThrottle | None = None, api_arity: dict[str, int] | None = None):
+                 throttle: LoginThrottle | None = None, api_arity: dict[str, int] | None = None,
+                 max_upload: int = 0):
         self.app, self.allowed_hosts, self.max_body, self.uploads = app, allowed_hosts, max_body, uploads
+        self.max_upload = max(max_upload, max_body)  # the body limit of the upload route, when it is open
         self.throttle = throttle or LoginThrottle()
         self.api_arity = api_arity or {}  # named API -> how many values it takes (missing ones become null)
 
@@ -171,10 +174,11 @@ class Guard:
             return await self._refuse(scope, send, 404, "file uploads are not enabled on this server")
         if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
             length = headers.get("content-length")
+            limit = self.max_upload if path.rstrip("/").endswith(UPLOAD_PATHS) else self.max_body
             if length is None and "transfer-encoding" in headers:
                 return await _reply(send, 411, "send a Content-Length header")
-            if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                return await _reply(send, 413, f"the request is larger than {self.max_body:,} bytes")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                return await _reply(send, 413, f"the request is larger than {limit:,} bytes")
         app = scope.get("app")
         if getattr(app, "auth", None) is not None and not has_session(app, headers):
             if not self._public(scope, path):

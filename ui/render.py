@@ -99,7 +99,8 @@ def plain_answer(answer: dict) -> str:
     lines = [answer.get("answer", "")]
     if answer.get("citations"):
         lines.append("")
-        lines += [f"[{c['n']}] {c['title']} ({source_name(c)}): “{c['quote']}”" for c in answer["citations"]]
+        lines += [f"[{c['n']}] {c['title']} ({source_name(c)}): “{shown_text(c, c['quote'])}”"
+                  for c in answer["citations"]]
     return "\n".join(lines)
 
 
@@ -153,12 +154,15 @@ def lead_line(head: str, lead: str) -> str:
     return f'<p class="rag-lead-line">{text_html(phrase, breaks=False)}</p>'
 
 
-def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int], lead: str = "") -> str:
+def sentence_html(sentence: str, verdict: dict | None, turn: int, cited: set[int], lead: str = "",
+                  decode: bool = False) -> str:
     """One answer sentence as its own block: a quote from an article as a (folding) blockquote under
-    the answer phrase, the assistant's own words as a paragraph; an unsupported one is flagged."""
+    the answer phrase, the assistant's own words as a paragraph; an unsupported one is flagged.
+    decode: the quote comes from HTML pages, whose entities a reader should see decoded."""
     parts = quote_parts(sentence)
     if parts:
         head, quote, tail = parts
+        quote = html.unescape(quote) if decode else quote
         body = (f'{lead_line(head, lead)}<blockquote class="rag-quote">{fold_html(quote)}'
                 f'{inline_html(tail, turn, cited)}</blockquote>')
     else:
@@ -189,8 +193,10 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
         out.append('<div class="rag-warn">⚠ Citation check failed: part of this answer is not supported '
                    "by the sources it cites.</div>")
     lead = (answer.get("lead") or {}).get("text", "")
-    out.append('<div class="rag-text">' + "".join(sentence_html(s, v, turn, cited, lead) for s, v in shown)
-               + "</div>")
+    pages = {c["n"] for c in answer.get("citations") or [] if is_page(c)}
+    out.append('<div class="rag-text">' + "".join(
+        sentence_html(s, v, turn, cited, lead, bool(v and v["markers"]) and set(v["markers"]) <= pages)
+        for s, v in shown) + "</div>")
     if unmapped and show_unsupported:
         out.append('<ul class="rag-flagged">' + "".join(
             f'<li>⚠ Unsupported: {text_html(v["sentence"])}</li>' for v in unmapped) + "</ul>")
@@ -287,11 +293,15 @@ def verdict_html(verdicts: list[dict]) -> str:
     return f'<span class="rag-verdict bad">⚠ unsupported · {best["score"]:.2f}</span>'
 
 
+def is_page(citation: dict) -> bool:
+    """Whether a citation quotes an HTML page (whose text keeps its entities, as in the file)."""
+    return str(citation.get("source") or "").lower().endswith((".html", ".htm"))
+
+
 def shown_text(citation: dict, text: str) -> str:
     """Article text as a reader should see it: an HTML page's entities decoded ("&amp;" -> "&"); the
     citation's offsets still point at the original file."""
-    source = str(citation.get("source") or "").lower()
-    return html.unescape(text) if source.endswith((".html", ".htm")) else text
+    return html.unescape(text) if is_page(citation) else text
 
 
 def render_source(citation: dict, turn: int, verdicts: list[dict], mode: str = "extractive",
@@ -347,6 +357,42 @@ def render_sources(turns: list[dict], selected: int | None) -> str:
     return f'<div class="rag-sources" data-turn="{selected}">{head}{items}</div>'
 
 
+def render_ingest(status: dict, report: dict | None = None) -> str:
+    """The upload panel's status: what happened to each dropped file, then the index update's progress
+    or result. `status` is `Assistant.indexing_status()`, `report` an `IngestReport.to_json()`."""
+    lines = []
+    if report:
+        lines += [f'<li class="ok">Added {text_html(n, breaks=False)}</li>' for n in report.get("saved", [])]
+        lines += [f'<li class="ok">Added {text_html(a, breaks=False)} as {text_html(b, breaks=False)} '
+                  "(that name was taken)</li>" for a, b in report.get("renamed", [])]
+        lines += [f'<li class="skip">Skipped {text_html(n, breaks=False)}: {text_html(why, breaks=False)}</li>'
+                  for n, why in report.get("skipped", [])]
+        lines += [f'<li class="bad">Not added {text_html(n, breaks=False)}: {text_html(why, breaks=False)}</li>'
+                  for n, why in report.get("rejected", [])]
+    files = f'<ul class="rag-ingest-files">{"".join(lines)}</ul>' if lines else ""
+    if status.get("running") or status.get("queued"):
+        total = status.get("total") or 0
+        what = f"{total:,} new article{'s' * (total != 1)}" if total else "the new articles"
+        state = (f'<p class="rag-ingest-state busy"><span class="rag-spinner"></span> Indexing {what}… '
+                 f'{text_html(status.get("message") or "", breaks=False)}<br>Questions are answered from the '
+                 "articles already indexed meanwhile.</p>")
+    elif status.get("error"):
+        state = (f'<p class="rag-ingest-state bad">⚠ {text_html(status["error"], breaks=False)}. The articles '
+                 "indexed before still answer.</p>")
+    elif report and (report.get("saved") or report.get("renamed")):
+        state = '<p class="rag-ingest-state ok">✓ Indexed: the new articles answer questions now.</p>'
+    elif report:
+        state = '<p class="rag-ingest-state">Nothing new to index.</p>'
+    else:
+        state = ('<p class="rag-ingest-state">Files are checked (size, type, text encoding), copied into the '
+                 "archive without replacing any article, and indexed in the background.</p>")
+    return f'<div class="rag-ingest">{files}{state}</div>'
+
+
+def render_ingest_error(message: str) -> str:
+    return f'<div class="rag-ingest"><p class="rag-ingest-state bad">⚠ {text_html(message)}</p></div>'
+
+
 def listing(names: list[str], limit: int = 4) -> str:
     """listing(["AFP", "BBC", "CNN"]) -> "AFP, BBC and CNN"; more than `limit` -> "A, B, C, D and 3 more" """
     names = [n for n in names if n]
@@ -381,7 +427,7 @@ def render_header(status: dict) -> str:
 
 
 def example_questions(titles: list[str], limit: int = 3) -> list[str]:
-    """Questions about the names that recur across article titles, else about the first titles:
+    """Questions about the names that recur across article titles, else about the shortest titles:
     example_questions(["Xi Jinping writes to Kim", "Xi Jinping visits"]) -> ["What did Xi Jinping say?"]"""
     def norm(text: str) -> str:
         return " ".join(re.findall(r"[a-z]+", text.lower()))
@@ -395,5 +441,7 @@ def example_questions(titles: list[str], limit: int = 3) -> list[str]:
             chosen.append(name)
     templates = ["What did {} say?", "What do the articles say about {}?", "Who is {}?"]
     out = [templates[i % len(templates)].format(name) for i, name in enumerate(chosen)]
-    out += [f"What do the articles say about “{t.rstrip('…. ')}”?" for t in titles if t.strip()]
+    if not out:  # no name recurs: ask about the shortest headlines (a long one reads badly as a question)
+        out = [f"What do the articles say about “{t.rstrip('…. ')}”?" for t in sorted(titles, key=len)
+               if t.strip() and len(t) <= 70]
     return out[:limit] or ["What are the articles about?"]

@@ -87,6 +87,16 @@ details.rag-src.rag-flash { animation: rag-flash 1.6s ease-out; }
 details.rag-src.rag-current { border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent); }
 @keyframes rag-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); } 100% { box-shadow: 0 0 0 0 transparent; } }
 #rag-controls { gap: 8px; }
+.rag-ingest { font-size: 0.9rem; }
+.rag-ingest-files { margin: 4px 0; padding-left: 18px; overflow-wrap: anywhere; }
+.rag-ingest-files .ok, .rag-ingest-state.ok { color: #166534; }
+.rag-ingest-files .skip { color: var(--body-text-color-subdued); }
+.rag-ingest-files .bad, .rag-ingest-state.bad { color: #991b1b; }
+.rag-ingest-state { margin: 4px 0; color: var(--body-text-color-subdued); }
+.rag-spinner { display: inline-block; width: 0.8em; height: 0.8em; border: 2px solid var(--color-accent);
+               border-right-color: transparent; border-radius: 50%; animation: rag-spin 0.8s linear infinite;
+               vertical-align: -1px; }
+@keyframes rag-spin { to { transform: rotate(360deg); } }
 #rag-footer { font-size: 0.8rem; color: var(--body-text-color-subdued); }
 #rag-footer code { white-space: normal; overflow-wrap: anywhere; }
 /* Wide screens: the page fits the window; the chat and the sources panel each scroll on their own. */
@@ -102,6 +112,7 @@ details.rag-src.rag-current { border-color: var(--color-accent); box-shadow: 0 0
   #rag-row > .column { width: 100%; min-width: 0 !important; }
 }
 @media (max-width: 640px) {
+  #rag-drawers { flex-direction: column; }
   .rag-header h1 { font-size: 1.3rem; }
 }
 """
