@@ -23,7 +23,8 @@ class Citation:
     n: int  # marker number as it appears in the answer text
     doc_id: str
     title: str
-    quote: str  # exact text of the original file at [start:end]
+    quote: str  # the original file's text at [start:end]; in an HTML page, that span's visible text (inline
+    #             tags such as <em> between its words are not part of the quote)
     start: int  # original-file offsets
     end: int
     score: float  # support score of the quote for its answer sentence

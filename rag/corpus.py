@@ -23,7 +23,7 @@ from rag.clean import (SEPARATOR, Segment, Span, clean_paragraphs, clean_text, f
 from rag.errors import CorpusError
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",
-           "find_title", "find_byline", "find_outlet", "SUFFIXES"]
+           "find_title", "find_byline", "find_outlet", "find_files", "SUFFIXES"]
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_BYTES = 5_000_000
@@ -219,7 +219,7 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
         raise CorpusError(f"corpus folder {root} {what}")
     real_root = root.resolve()
     articles, warnings, used_ids = [], [], set()
-    for path in _find_files(root):
+    for path in find_files(root):
         rel = path.relative_to(root).as_posix()
         if any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(rel, p) for p in exclude):
             continue
@@ -237,7 +237,7 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
     return articles, warnings
 
 
-def _find_files(root: Path) -> list[Path]:
+def find_files(root: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
         dirs[:] = [d for d in dirs if not d.startswith(".")]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from rag.config import Settings
-from rag.corpus import MAX_BYTES, SUFFIXES, _find_files, load_article
+from rag.corpus import MAX_BYTES, SUFFIXES, find_files, load_article
 from rag.errors import CorpusError
 
 Upload = tuple[str, "bytes | Path"]  # (the name the browser gave, the content or a temp file holding it)
@@ -206,7 +206,7 @@ class Archive:
                 if time.time() - stale.lstat().st_mtime > 3600:
                     stale.unlink()
         self.stems: dict[str, list[Path]] = {}  # a stem is the document id, so it must stay unique
-        for path in _find_files(root):
+        for path in find_files(root):
             self.stems.setdefault(path.stem.casefold(), []).append(path)
 
     def copy_of(self, data: bytes, stem: str) -> str | None:

@@ -393,6 +393,10 @@ def test_an_uploaded_article_is_answered_and_bad_files_change_nothing(open_page,
     ingest = page.locator("#rag-ingest")
     expect(ingest).to_contain_text("Not added photo.txt: binary file")
     expect(ingest).to_contain_text("Not added latin.txt: not valid UTF-8")
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"word " * 1_100_000)  # 5.5 MB, over max_upload_bytes: refused before it is sent
+    page.set_input_files("#rag-upload-files input[type=file]", [str(huge)])
+    expect(page.locator(".toast-body").first).to_contain_text("exceed the maximum allowed size")
     assert sorted(p.name for p in corpus.iterdir()) == before  # nothing written, nothing replaced
 
     page.set_input_files("#rag-upload-files input[type=file]", [str(new), str(taken)])
