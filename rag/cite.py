@@ -7,6 +7,8 @@ against its sentence. It does not retrieve or generate anything.
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from dataclasses import dataclass
 
@@ -50,15 +52,21 @@ class Verdict:
     score: float  # best support score among its citations
     supported: bool
     reason: str  # "ok", "no citation", or the failed check ("negated", "name 'Kim' not in the source", ...)
+    shown: bool = True  # in the checked answer text (False: dropped as unsupported)
+
+    @property
+    def text(self) -> str:
+        """The sentence as the answer text carries it, markers included: "Xi wrote. [1]" """
+        return self.sentence + "".join(f" [{n}]" for n in self.markers)
 
     def to_json(self) -> dict:
         return {"sentence": self.sentence, "markers": list(self.markers), "score": round(self.score, 3),
-                "supported": self.supported, "reason": self.reason}
+                "supported": self.supported, "reason": self.reason, "text": self.text, "shown": self.shown}
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    text: str  # answer rebuilt with valid markers only (and unsupported sentences dropped if asked)
+    text: str  # the verdicts' texts joined, valid markers only (unsupported sentences dropped if asked)
     verdicts: tuple[Verdict, ...]
     supported: bool  # every kept sentence is supported
     dropped_markers: tuple[int, ...]  # out-of-range numbers that were removed
@@ -297,10 +305,11 @@ def check_citations(text: str, sources: dict[int, str], threshold: float = 0.5,
         else:
             best = max(judgments, key=lambda j: (j.supported, j.score))
             verdict = Verdict(sentence, valid, best.score, best.supported, best.reason)
+        verdict = dataclasses.replace(verdict, shown=verdict.supported or not drop_unsupported)
         verdicts.append(verdict)
-        if verdict.supported or not drop_unsupported:
-            kept.append(sentence + "".join(f" [{n}]" for n in valid))
-    shown = [v for v in verdicts if v.supported or not drop_unsupported]
+        if verdict.shown:
+            kept.append(verdict.text)
+    shown = [v for v in verdicts if v.shown]
     return CheckResult(" ".join(kept), tuple(verdicts), bool(shown) and all(v.supported for v in shown),
                        tuple(dict.fromkeys(dropped)))
 

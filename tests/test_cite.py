@@ -102,3 +102,14 @@ def test_extractive_quotes_are_their_own_evidence():
 def test_possessives_and_non_breaking_spaces_are_the_same_words():
     assert judge("Relations soured over North Korea’s nuclear program.",
                  "Relations soured over North\u00a0Korea’s nuclear program.").supported
+
+
+def test_each_verdict_carries_its_text_and_whether_the_answer_shows_it():
+    from rag.cite import check_citations
+
+    result = check_citations("Xi wrote to Kim. [1] Kim flew to the Moon. [1]", {1: "Xi wrote to Kim."}, 0.5,
+                             drop_unsupported=True)
+    good, bad = result.verdicts
+    assert (good.text, good.shown, bad.shown) == ("Xi wrote to Kim. [1]", True, False)
+    assert result.text == " ".join(v.text for v in result.verdicts if v.shown)
+    assert good.to_json()["text"] == "Xi wrote to Kim. [1]" and bad.to_json()["shown"] is False

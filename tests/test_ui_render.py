@@ -128,11 +128,11 @@ def test_sentences_dropped_by_the_library_can_still_be_shown():
     assert "Made up claim." in render.render_answer(a, 0, show_unsupported=True)
 
 
-def test_unmappable_verdicts_fall_back_to_text_plus_flag_list():
-    a = answer(answer="Something else entirely [1]", verdicts=[
-        {"sentence": "Other.", "markers": [], "score": 0.0, "supported": False, "reason": "no citation"}])
-    html = render.render_answer(a, 0)
-    assert "Something else entirely" in html and "Unsupported: Other." in html
+def test_sentences_come_from_the_verdicts_not_from_matching_the_text():
+    v = {"sentence": "Xi wrote.", "markers": [1], "score": 1.0, "supported": True, "reason": "ok",
+         "text": "Xi wrote. [1]", "shown": True}
+    assert render.answer_sentences(answer(answer="Xi wrote. [1]", verdicts=[v])) == [("Xi wrote. [1]", v)]
+    assert render.answer_sentences(answer(answer="No verdicts here.", verdicts=[])) == [("No verdicts here.", None)]
 
 
 def test_copy_text_is_plain_and_has_sources():

@@ -48,21 +48,14 @@ def inline_html(text: str, turn: int, cited: set[int] | None = None) -> str:
     return "".join(out)
 
 
-def _with_markers(verdict: dict) -> str:
-    return verdict["sentence"] + "".join(f" [{n}]" for n in verdict["markers"])
-
-
 def answer_sentences(answer: dict) -> list[tuple[str, dict | None]]:
-    """The answer as (sentence with markers, verdict) pairs, rebuilt from the verdicts when they
-    account for the text exactly (including sentences the library dropped as unsupported);
-    otherwise the whole text with no verdict."""
+    """The answer as (sentence with markers, verdict) pairs, straight from the checker's verdicts (whose
+    texts make up the answer text, plus any sentence the library dropped as unsupported); an answer
+    without verdicts is its whole text."""
     verdicts = answer.get("verdicts") or []
-    text = answer.get("answer", "")
-    supported = [v for v in verdicts if v["supported"]]
-    for shown in (verdicts, supported):
-        if shown and " ".join(map(_with_markers, shown)) == text:
-            return [(_with_markers(v), v) for v in verdicts]
-    return [(text, None)]
+    if not verdicts:
+        return [(answer.get("answer", ""), None)]
+    return [(v.get("text") or v["sentence"] + "".join(f" [{n}]" for n in v["markers"]), v) for v in verdicts]
 
 
 def citation_verdicts(answer: dict) -> dict[int, list[dict]]:
@@ -184,8 +177,6 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
     sentences = answer_sentences(answer)
     shown = [(s, v) for s, v in sentences if show_unsupported or v is None or v["supported"]]
     hidden = len(sentences) - len(shown)
-    # When the verdicts could not be mapped onto the text, list the flagged sentences under it.
-    unmapped = [v for v in answer.get("verdicts") or [] if not v["supported"]] if sentences[0][1] is None else []
     out = ['<div class="rag-msg rag-answer">']
     if answer.get("notice"):
         out.append(f'<div class="rag-notice">{text_html(answer["notice"])}</div>')
@@ -197,10 +188,6 @@ def render_answer(answer: dict, turn: int, show_unsupported: bool = True) -> str
     out.append('<div class="rag-text">' + "".join(
         sentence_html(s, v, turn, cited, lead, bool(v and v["markers"]) and set(v["markers"]) <= pages)
         for s, v in shown) + "</div>")
-    if unmapped and show_unsupported:
-        out.append('<ul class="rag-flagged">' + "".join(
-            f'<li>⚠ Unsupported: {text_html(v["sentence"])}</li>' for v in unmapped) + "</ul>")
-    hidden += 0 if show_unsupported else len(unmapped)
     if hidden:
         plural = hidden > 1
         out.append(f'<p class="rag-hidden-note">⚠ {hidden} unsupported sentence{"s" * plural} hidden (turn on '

@@ -42,7 +42,7 @@ details.rag-fold[open] > summary { display: block; }
 .rag-unsupported { background: #fef3c7; border-radius: 6px; padding: 2px 6px; }
 .rag-flag { font-size: 0.8rem; color: #92400e; font-weight: 600; }
 .rag-why { font-size: 0.8rem; color: #92400e; }
-.rag-hidden-note, .rag-flagged { font-size: 0.85rem; color: #92400e; }
+.rag-hidden-note { font-size: 0.85rem; color: #92400e; }
 .rag-pending { color: var(--body-text-color-subdued); }
 .rag-cursor { animation: rag-blink 1s steps(2) infinite; margin-left: 2px; }
 @keyframes rag-blink { to { visibility: hidden; } }
