@@ -21,7 +21,8 @@ from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
 from rag.read import (REASON, REASON_RE, TIME_WORDS, Ask, Phrase, Window, adds_to, analyze, article_date, best_phrase,
                       in_window, leans_on_previous, lemma, missing_text, quotable)
-from rag.retrieve import Hit, jaccard, shingles, tokenize
+from rag.retrieve import Hit
+from rag.text import jaccard, shingles, tokenize
 
 ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
 

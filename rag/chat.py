@@ -11,7 +11,8 @@ import re
 from typing import Sequence
 
 from rag.errors import BadInput
-from rag.retrieve import STOPWORDS
+from rag.cite import MARKER
+from rag.text import STOPWORDS
 
 History = Sequence[tuple[str, str]]
 _ELLIPSIS = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.I)
@@ -23,7 +24,6 @@ _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+(?:\s+(?:[A-Z][\w’'-]+|of|de|the))*
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MAX_ENTITY_WORDS = 6  # a carried-over name or phrase; a run of capitalised words longer than this is not one
-_MARKER = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 _QUESTION_START = {"what", "who", "when", "where", "why", "how", "which", "did", "does", "do", "is", "was",
                    "and", "but", "so", "the", "a", "an", "in", "on", "at", "i", "according", "whom", "whose"}
 
@@ -65,7 +65,7 @@ def validate_history(history: object, max_messages: int = 40, max_chars: int = 8
 def key_entities(text: str) -> list[str]:
     """Names, dates and ordinals in text: key_entities("Xi wrote to Kim Jong Un in 2017.") -> ['Xi', 'Kim Jong Un', '2017']"""
     found = []
-    for m in _ENTITY.finditer(_MARKER.sub(" ", text)):
+    for m in _ENTITY.finditer(MARKER.sub(" ", text)):
         words = m.group(0).strip().split()
         while words and words[0].lower() in _QUESTION_START | STOPWORDS:
             words = words[1:]

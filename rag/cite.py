@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.chunk import split_sentences
 from rag.read import TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
-from rag.retrieve import STOPWORDS, tokenize
+from rag.text import STOPWORDS, tokenize
 
 MARKER = re.compile(r"\s*(?:\[\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*】)")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")

@@ -14,7 +14,8 @@ from typing import Sequence
 from rag.answer import make_citation
 from rag.chunk import Chunk, Sentence
 from rag.cite import MARKER, Citation, parse_markers, renumber, support_score
-from rag.retrieve import Hit, jaccard, tokenize
+from rag.retrieve import Hit
+from rag.text import jaccard, tokenize
 
 Message = tuple[str, str]  # (role, content), role one of "system", "user", "assistant"
 

@@ -18,7 +18,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from rag.retrieve import tokenize
+from rag.text import tokenize
 
 PERSON, ORG, PLACE, DATE, NUMBER = "person", "organisation", "place", "date", "number"
 REASON, YESNO, DEFINITION, OTHER = "reason", "yesno", "definition", "other"

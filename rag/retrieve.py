@@ -7,7 +7,6 @@ Tokenising, fusion and grouping are pure functions; `Retriever` only wires them 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 import time
 from dataclasses import dataclass, field
@@ -18,32 +17,7 @@ from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.indexer import load_index_manifest, open_store
 from rag.store import chunk_from_record
-
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being below between both but by
-can could did do does doing down during each few for from further had has have having he her here hers herself him
-himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
-our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which while who whom why will
-with would you your yours yourself said says say tell told according also did does do one two new
-""".split())
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercased content words, possessives and plurals folded: tokenize("Kim's letters") -> ['kim', 'letter']"""
-    out = []
-    for word in _WORD.findall(text.lower()):
-        word = re.sub(r"['’]s$", "", word).replace("’", "'")
-        if word in STOPWORDS:
-            continue
-        if len(word) > 4 and word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-        out.append(word)
-    return out
-
+from rag.text import shingles, tokenize
 
 def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60,
                   weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
@@ -54,16 +28,6 @@ def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60,
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = tokenize(text)
-    return {tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
-
-
-def jaccard(a: set, b: set) -> float:
-    """jaccard({1, 2}, {2, 3}) -> 0.333..."""
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def group_near_duplicates(ids: Sequence[str], texts: dict[str, str], threshold: float = 0.5) -> list[tuple[str, list[str]]]:

@@ -384,7 +384,7 @@ def test_llm_integrations_are_imported_lazily():
 def quoting_model(request: Request) -> str:
     """A stand-in model that answers with the passage sentence sharing most words with the question."""
     from rag.chunk import split_sentences
-    from rag.retrieve import tokenize
+    from rag.text import tokenize
 
     question = set(tokenize(re.search(r"^Question: (.*)$", request.last_user, re.M).group(1)))
     best = max(((len(question & set(tokenize(body[s:e]))), -n, body[s:e])

@@ -48,6 +48,8 @@ def test_markers_become_links_to_their_source():
     html = render.inline_html("Yes [1]. No [7].", turn=3, cited={1})
     assert '<a class="rag-cite" href="#src-3-1"' in html
     assert "src-3-7" not in html and "&#91;7&#93;" in html  # an uncited number stays text
+    both = render.inline_html("Yes [1, 2].", turn=0)  # the checker's marker forms, one link per number
+    assert both.count('class="rag-cite"') == 2 and both.startswith("Yes <a")
 
 
 def test_answer_escapes_article_text():

@@ -11,7 +11,8 @@ import html
 import re
 from pathlib import PurePath
 
-MARKER = re.compile(r"\[(\d+)\]")
+from rag.cite import MARKER
+
 # Characters the Chatbot's Markdown/KaTeX pass would act on; as entities they stay plain text.
 # Decimal entities only: the Chatbot shows hex ones (html.escape's &#x27;) verbatim.
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_[]~$|#'\""})
@@ -39,10 +40,11 @@ def inline_html(text: str, turn: int, cited: set[int] | None = None) -> str:
     """Escaped text whose [n] markers become links (only for numbers in `cited`, when given):
     inline_html("Yes [1].", 0) -> 'Yes <a class="rag-cite" href="#src-0-1" ...>&#91;1&#93;</a>.'"""
     out, pos = [], 0
-    for m in MARKER.finditer(text):
-        n = int(m.group(1))
-        out.append(text_html(text[pos:m.start()]))
-        out.append(cite_link(turn, n) if cited is None or n in cited else text_html(m.group(0)))
+    for m in MARKER.finditer(text):  # the checker's own marker pattern: "[1]", "[1, 2]", "【1】"
+        space = m.group(0)[:len(m.group(0)) - len(m.group(0).lstrip())]
+        out.append(text_html(text[pos:m.start()] + space))
+        for n in (int(x) for x in re.split(r"[,;，]", m.group(1) or m.group(2))):
+            out.append(cite_link(turn, n) if cited is None or n in cited else text_html(f"[{n}]"))
         pos = m.end()
     out.append(text_html(text[pos:]))
     return "".join(out)
