@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -98,7 +97,7 @@ def rank_sentences(question_weights: dict, hits: Sequence[Hit]) -> list[Candidat
     out = []
     for rank, hit in enumerate(hits):
         for sent in hit.chunk.sentences:
-            text = hit.chunk.text[sent.start - hit.chunk.start:sent.end - hit.chunk.start]
+            text = hit.chunk.sentence_text(sent)
             words = set(tokenize(text))
             if len(words) < 3:
                 continue
@@ -133,7 +132,7 @@ def context_around(chunk: Chunk, sentence: Sentence) -> tuple[str, int]:
 
 def make_citation(n: int, chunk: Chunk, sentence: Sentence, score: float, documents: dict) -> Citation:
     doc = documents.get(chunk.doc_id, {})
-    quote = chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
+    quote = chunk.sentence_text(sentence)
     context, offset = context_around(chunk, sentence)
     return Citation(n, chunk.doc_id, doc.get("title", chunk.doc_id), quote, sentence.orig_start, sentence.orig_end,
                     score, doc.get("outlet"), doc.get("source") or Path(doc.get("path", "")).name, context, offset,
@@ -149,7 +148,7 @@ def corroborating(cand: Candidate, hits: Sequence[Hit]) -> list[tuple[Chunk, Sen
             if chunk.doc_id in seen_docs:
                 continue
             for sent in chunk.sentences:
-                text = chunk.text[sent.start - chunk.start:sent.end - chunk.start]
+                text = chunk.sentence_text(sent)
                 if jaccard(mine, shingles(text, 2)) >= 0.6:
                     found.append((chunk, sent))
                     seen_docs.add(chunk.doc_id)
@@ -181,7 +180,7 @@ def read_candidates(candidates: Sequence[Candidate], ask: Ask, documents: dict) 
             i = cand.chunk.sentences.index(cand.sentence)
             if i > 0:
                 holder = cand.chunk.sentences[i - 1]
-                phrase = best_phrase(sentence_text(cand.chunk, holder), ask)
+                phrase = best_phrase(cand.chunk.sentence_text(holder), ask)
         if ask.typed and phrase is None:
             continue
         bonus = 0.1 * phrase.strength if phrase else 0.0  # strength: kind, nearness to the question's words, unit
@@ -189,10 +188,6 @@ def read_candidates(candidates: Sequence[Candidate], ask: Ask, documents: dict) 
             bonus += 0.05  # "because", "due to", "in order to": a reason is stated
         out.append(Reading(cand, phrase, holder if phrase else None, cand.score + bonus))
     return sorted(out, key=lambda r: (-r.score, r.candidate.rank, r.candidate.sentence.start))
-
-
-def sentence_text(chunk: Chunk, sentence: Sentence) -> str:
-    return chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
 
 
 def quoted(text: str) -> str:
@@ -249,7 +244,7 @@ class ExtractiveAnswerer:
             if reading.phrase_sentence is not None and reading.phrase_sentence != cand.sentence:
                 n = len(citations) + 1  # the sentence before a "she said" names who "she" is
                 citations.append(make_citation(n, cand.chunk, reading.phrase_sentence, 1.0, evidence.documents))
-                parts.append(quoted(sentence_text(cand.chunk, reading.phrase_sentence)) + f" [{n}]")
+                parts.append(quoted(cand.chunk.sentence_text(reading.phrase_sentence)) + f" [{n}]")
             numbers = []
             room = max(1, self.settings.max_citations - len(citations))  # 300 near-copies must not cite 300
             for chunk, sent in sources[:room]:

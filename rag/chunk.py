@@ -10,22 +10,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from rag.corpus import Article
+from rag.text import split_sentences
 
 ENCODING = "cl100k_base"
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "rep", "sen", "gov",
-    "st", "jr", "sr", "vs", "etc", "no", "inc", "corp", "ltd", "co", "jan", "feb", "mar", "apr",
-    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "est", "fig", "vol",
-}
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
-
-
 @dataclass(frozen=True)
 class Sentence:
     start: int  # clean-text offset of the first character
@@ -43,6 +35,10 @@ class Chunk:
     end: int
     sentences: tuple[Sentence, ...]  # sentences of the chunk, absolute clean offsets
     tokens: int
+
+    def sentence_text(self, sentence: Sentence) -> str:
+        """The text of one of the chunk's sentences (its offsets are the article's, not the chunk's)."""
+        return self.text[sentence.start - self.start:sentence.end - self.start]
 
 
 def _ensure_tiktoken_cache() -> None:
@@ -68,31 +64,6 @@ def get_encoding():
 def count_tokens(texts: list[str]) -> list[int]:
     """Token counts of many texts: count_tokens(["Kim met Xi."]) -> [4]"""
     return [len(t) for t in get_encoding().encode_ordinary_batch(texts)]
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of text, whitespace trimmed: split_sentences("A b. C d.") -> [(0, 4), (5, 9)]"""
-    spans, start = [], 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end() if m.group(0)[0] != "\n" else m.start()
-        if m.group(0)[0] == ".":
-            word = re.search(r"([\w.]+)\.*$", text[start : m.start() + 1])
-            token = word.group(1) if word else ""
-            # "U.S." / "C.C." / "Mr." / "J." do not end a sentence.
-            if token.rstrip(".").lower() in _ABBREVIATIONS or "." in token.rstrip(".") or len(token.rstrip(".")) == 1:
-                continue
-        spans.append((start, end))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
 
 
 def _split_long(text: str, span: tuple[int, int], tokens: int, limit: int) -> list[tuple[int, int]]:

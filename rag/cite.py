@@ -12,7 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from rag.chunk import split_sentences
+from rag.text import split_sentences
 from rag.read import TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
 from rag.text import STOPWORDS, tokenize
 

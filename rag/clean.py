@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from rag.text import split_sentences
+
 Span = tuple[int, int]
 Segment = tuple[int, int, int]  # (clean_start, orig_start, length)
 SEPARATOR = "\n\n"
@@ -70,7 +72,6 @@ _WIDGET_WORDS = frozenset("""
     newsletter rss feed tags tag topics loading toggle navigation skip main content""".split())
 _FILLER_WORDS = frozenset("to the a an this our us me my on in up out of and or for with your".split())
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 _TITLE_SENTENCE = re.compile(r"^.+?(?<![A-Z])[.!?…][\"'”’]*(?=\s+[\"“‘(]?[A-Z0-9])")
 
 
@@ -131,7 +132,7 @@ def drop_repeats(kept: list[int], texts: list[str]) -> list[int]:
     seen, seen_sentences, out = set(), set(), []
     for i in kept:
         norm = _normalise(texts[i])
-        sentences = [s for s in (_normalise(x) for x in _SENTENCE_BREAK.split(texts[i])) if s]
+        sentences = [s for s in (_normalise(texts[i][a:b]) for a, b in split_sentences(texts[i])) if s]
         if norm in seen or (len(norm.split()) >= 8 and all(s in seen_sentences for s in sentences)):
             continue
         seen.add(norm)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from rag.clean import (SEPARATOR, Segment, Span, clean_paragraphs, clean_text, find_byline, find_html_title,
-                       find_outlet, find_published, find_title, line_spans, paragraph_text, trim_span)
+from rag.clean import (Segment, Span, clean_paragraphs, clean_text, find_byline, find_html_title, find_outlet,
+                       find_published, find_title, line_spans, paragraph_text)
 from rag.errors import CorpusError
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",

@@ -15,7 +15,7 @@ from rag.answer import make_citation
 from rag.chunk import Chunk, Sentence
 from rag.cite import MARKER, Citation, parse_markers, renumber, support_score
 from rag.retrieve import Hit
-from rag.text import jaccard, tokenize
+from rag.text import jaccard, split_sentences, tokenize
 
 Message = tuple[str, str]  # (role, content), role one of "system", "user", "assistant"
 
@@ -100,6 +100,18 @@ def is_refusal(text: str) -> bool:
         numbers for _, numbers in sentences[1:])
 
 
+def cut_repetition(text: str) -> str:
+    """The text before the first sentence that repeats an earlier one word for word (markers aside),
+    where a small model starts to loop: cut_repetition("Xi wrote [1]. Kim replied. Xi wrote [2].") -> "Xi wrote [1]. Kim replied." """
+    seen = set()
+    for start, end in split_sentences(text):
+        words = tuple(tokenize(MARKER.sub("", text[start:end])))
+        if words and words in seen:
+            return text[:start].rstrip()
+        seen.add(words)
+    return text
+
+
 def normalize_markers(text: str, k: int) -> str:
     """Markers as " [n]" with 1 <= n <= k; passage-style and range markers read, others dropped:
     normalize_markers("A [Passage 2]. B [7]. C [1-2].", 2) -> "A [2]. B. C [1] [2]." """
@@ -114,17 +126,13 @@ def _expand_range(a: int, b: int) -> str:
     return "[" + ", ".join(str(n) for n in range(lo, min(hi, lo + 19) + 1)) + "]"
 
 
-def sentence_text(chunk: Chunk, sentence: Sentence) -> str:
-    return chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
-
-
 def best_sentence(claim: str, chunk: Chunk) -> tuple[Sentence, float]:
     """The sentence of the passage that best supports the claim, and its support score.
     Ties go to the closer wording, then to the earlier sentence."""
     words = set(tokenize(claim))
 
     def strength(sent: Sentence) -> tuple[float, float]:
-        text = sentence_text(chunk, sent)
+        text = chunk.sentence_text(sent)
         return support_score(claim, text), jaccard(words, set(tokenize(text)))
 
     best = max(chunk.sentences, key=strength)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.chunk import get_encoding, split_sentences
+from rag.chunk import get_encoding
+from rag.text import split_sentences
 
 _SYLLABLES = ("an", "bel", "cor", "dra", "el", "fen", "gal", "hav", "is", "jor", "kal", "lun", "mar", "nor", "os",
               "pel", "quar", "ros", "sal", "tor", "ul", "vel", "wen", "xan", "yor", "zel", "bra", "cas", "dun", "eri")

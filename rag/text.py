@@ -1,4 +1,5 @@
-"""Word-level text helpers shared by retrieval, reading, answering, the checker and the chat rewrite.
+"""Sentence and word helpers shared by cleaning, chunking, retrieval, reading, answering, the checker
+and the chat rewrite: one sentence splitter, one tokeniser.
 
 Pure and dependency-free, so the citation checker does not pull in the store to tokenise a claim.
 """
@@ -42,3 +43,36 @@ def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
 def jaccard(a: set, b: set) -> float:
     """jaccard({1, 2}, {2, 3}) -> 0.333..."""
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "capt", "rep", "sen", "gov",
+    "st", "jr", "sr", "vs", "etc", "no", "inc", "corp", "ltd", "co", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "est", "fig", "vol",
+}
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of text, whitespace trimmed: split_sentences("A b. C d.") -> [(0, 4), (5, 9)]"""
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end() if m.group(0)[0] != "\n" else m.start()
+        if m.group(0)[0] == ".":
+            word = re.search(r"([\w.]+)\.*$", text[start : m.start() + 1])
+            token = word.group(1) if word else ""
+            # "U.S." / "C.C." / "Mr." / "J." do not end a sentence.
+            if token.rstrip(".").lower() in _ABBREVIATIONS or "." in token.rstrip(".") or len(token.rstrip(".")) == 1:
+                continue
+        spans.append((start, end))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out

@@ -1,22 +1,9 @@
 from pathlib import Path
 
-from rag.chunk import chunk_article, count_tokens, pack_sentences, split_sentences
+from rag.chunk import chunk_article, count_tokens, pack_sentences
 from rag.corpus import load_article
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def test_split_sentences_keeps_abbreviations():
-    text = "U.S. President Donald Trump will visit. Mr. Xi wrote to Kim Jong Un. The C.C., the CPC met."
-    spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == [
-        "U.S. President Donald Trump will visit.", "Mr. Xi wrote to Kim Jong Un.", "The C.C., the CPC met."]
-
-
-def test_split_sentences_quotes_and_newlines():
-    text = "“I wish success,” he said. He left.\n\nNew paragraph without a stop\nNext"
-    parts = [text[s:e] for s, e in split_sentences(text)]
-    assert parts == ["“I wish success,” he said.", "He left.", "New paragraph without a stop", "Next"]
 
 
 def test_pack_sentences_respects_limit_and_overlap():

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from rag.answer import ABSTAIN_TEXT, Evidence
-from rag.chunk import Chunk, Sentence, split_sentences
+from rag.chunk import Chunk, Sentence
+from rag.text import split_sentences
 from rag.config import Settings
 from rag.prompt import (CONDENSE_PROMPT, REFUSAL, SYSTEM_PROMPT, best_sentence, build_messages, cite_answer,
                         clean_condensed, condense_messages, defang, is_refusal, normalize_markers)
