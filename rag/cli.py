@@ -104,6 +104,7 @@ def cmd_index(args) -> int:
 
 def cmd_ask(args) -> int:
     from rag import build_assistant
+    from rag.pipeline import index_for_answering
 
     history = None
     if args.history:
@@ -112,9 +113,7 @@ def cmd_ask(args) -> int:
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read history file {args.history}: {exc}") from exc
     assistant = build_assistant(_settings(args))
-    report = assistant.index(progress=_progress, stale_ok=True)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    index_for_answering(assistant, _progress)
     answer = assistant.ask(args.question, history=history, top_k=args.top_k, as_of=args.as_of)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))

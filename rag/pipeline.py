@@ -85,6 +85,21 @@ def describe_archive(documents: dict) -> dict:
             "date_range": (dates[0], dates[-1]) if dates else None, "dated": len(dates)}
 
 
+def available_modes(settings: Settings) -> list[str]:
+    """The answer modes a client may choose: extractive always; llm when an LLM server is configured
+    (an OpenAI-compatible URL, or the Ollama provider, which has a default local URL)."""
+    return ["extractive", "llm"] if settings.llm_base_url or settings.llm_provider == "ollama" else ["extractive"]
+
+
+def index_for_answering(assistant: "Assistant", say: Callable[[str], None]) -> IndexReport:
+    """What `rag ask` and `rag serve` do before answering: build or update the index (progress lines to
+    `say`), keep answering from a read-only index that is out of date, and say each warning."""
+    report = assistant.index(progress=say, stale_ok=True)
+    for warning in report.warnings:
+        say(f"warning: {warning}")
+    return report
+
+
 class Assistant:
     def __init__(self, settings: Settings, embedder=None):
         from rag.embed import build_embedder
@@ -175,6 +190,9 @@ class Assistant:
         return self._indexing.wait(timeout)
 
     # -- answering ---------------------------------------------------------------------------
+    def available_modes(self) -> list[str]:
+        return available_modes(self.settings)
+
     def answerer(self, mode: str):
         mode = parse_mode(mode, self.settings.mode)
         if mode not in self._answerers:

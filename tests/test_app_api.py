@@ -45,6 +45,11 @@ class FakeAssistant:
         return {"documents": 1, "chunks": 1, "titles": {"d1": "Xi Jinping writes"}, "generation": "g",
                 "corpus_dir": "corpus"}
 
+    def available_modes(self) -> list[str]:
+        from rag.pipeline import available_modes
+
+        return available_modes(self.settings)
+
     def indexing_status(self) -> dict:
         return {"running": False, "queued": False, "message": "", "done": 0, "total": 0, "error": None,
                 "last_report": None, "index_report": None, "finished_at": None}
@@ -133,6 +138,7 @@ def test_llm_mode_is_offered_only_with_an_endpoint():
 
     assert mode_radio() == (["extractive"], "extractive")
     assert mode_radio(llm_base_url="http://127.0.0.1:9/v1", mode="llm") == (["extractive", "llm"], "llm")
+    assert mode_radio(llm_provider="ollama", llm_model="llama3.2") == (["extractive", "llm"], "extractive")
 
 
 def test_serve_indexes_warns_on_open_host_and_reports_a_busy_port(monkeypatch, capsys):

@@ -249,7 +249,7 @@ def build_demo(assistant) -> gr.Blocks:
     status = assistant.status()
     app = ChatApp(assistant)
     examples = render.example_questions(list(status.get("titles", {}).values()))
-    modes = ["extractive", "llm"] if settings.llm_base_url else ["extractive"]
+    modes = assistant.available_modes()
     private = {"api_visibility": "private"}
     with gr.Blocks(title="Ask the news archive") as demo:
         turns, selected = gr.State([]), gr.State(None)
@@ -278,7 +278,7 @@ def build_demo(assistant) -> gr.Blocks:
                                         label="Answer mode",
                                         info="extractive quotes the articles offline"
                                              + ("; llm writes an answer with your LLM server" if len(modes) > 1
-                                                else " (an LLM mode appears when llm_base_url is set)"))
+                                                else " (an LLM mode appears when an LLM server is configured)"))
                         top_k = gr.Slider(1, max(settings.candidates, settings.top_k), value=settings.top_k, step=1,
                                           label="Passages to search (top-k)")
                         show_unsupported = gr.Checkbox(value=not settings.drop_unsupported,
@@ -408,16 +408,14 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth=None
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> int:
     """`rag serve`: build or update the index (progress on stderr), then run the app until Ctrl-C."""
     from rag import build_assistant
+    from rag.pipeline import index_for_answering
 
     credentials = parse_auth(auth)
     if host not in LOOPBACK_NAMES and not credentials:
         print(f"warning: serving on {host} without --auth: anyone who can reach this machine can use the app",
               file=sys.stderr)
     assistant = build_assistant(settings)
-    report = assistant.index(progress=_progress, stale_ok=True)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    _progress(report.summary())
+    _progress(index_for_answering(assistant, _progress).summary())
     demo = build_demo(assistant)
     # SIGTERM (systemd, docker stop, kill) unwinds like Ctrl-C, so the temp folder is removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
