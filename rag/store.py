@@ -35,6 +35,41 @@ class VectorStore(Protocol):
     def count(self) -> int: ...
 
 
+class MemoryStore:
+    """A `VectorStore` held in this process (nothing persisted): the same contract as `ChromaStore`
+    (upsert by id, cosine ranking, the document filter, paging through records), checked by the same
+    contract tests, for fast tests and throwaway indexes."""
+
+    def __init__(self):
+        self._rows: dict[str, tuple[str, dict, list[float]]] = {}
+
+    def add(self, ids, texts, metadatas, vectors) -> None:
+        if not len(ids) == len(texts) == len(metadatas) == len(vectors):
+            raise ValueError("ids, texts, metadatas and vectors differ in length")
+        for cid, text, meta, vector in zip(ids, texts, metadatas, vectors):
+            self._rows[cid] = (text, dict(meta), [float(x) for x in vector])
+
+    def query(self, vector, k: int, docs=None) -> list[tuple[str, float]]:
+        if not k or (docs is not None and not docs):
+            return []
+        q = [float(x) for x in vector]
+        qn = sum(x * x for x in q) ** 0.5 or 1.0
+
+        def cosine(v: list[float]) -> float:
+            return sum(a * b for a, b in zip(q, v)) / (qn * (sum(b * b for b in v) ** 0.5 or 1.0))
+
+        scored = [(cid, cosine(v)) for cid, (_t, meta, v) in self._rows.items()
+                  if docs is None or meta.get("doc_id") in docs]
+        return sorted(scored, key=lambda kv: -kv[1])[:k]
+
+    def records(self, with_vectors: bool = False):
+        for cid, (text, meta, vector) in self._rows.items():
+            yield cid, text, dict(meta), (list(vector) if with_vectors else None)
+
+    def count(self) -> int:
+        return len(self._rows)
+
+
 def chunk_metadata(chunk: Chunk, title: str) -> dict:
     """Flat metadata Chroma can hold; sentences are kept as JSON [[start, end, orig_start, orig_end], ...]."""
     spans = [[s.start, s.end, s.orig_start, s.orig_end] for s in chunk.sentences]
