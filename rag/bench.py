@@ -93,7 +93,9 @@ def worker_index(corpus: str, index: str, job: dict) -> dict:
     texts = random.Random(0).sample(texts, min(job["raw_sample"], len(texts)))
     import torch
 
-    model = assistant.embedder.model
+    from rag.embed import build_embedder
+
+    model = build_embedder(settings.replace(embedder="torch")).model  # raw torch, whatever indexed
     torch.set_num_threads(os.cpu_count() or 1)
     model.encode(texts[:64], batch_size=settings.embed_batch_size)
     t0 = time.perf_counter()

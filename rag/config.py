@@ -30,8 +30,14 @@ class Settings:
     chroma_url: str = ""
     # Prefix of the Chroma collection names this project creates.
     collection_prefix: str = "rag"
-    # Embedder: a sentence-transformers model name or local path.
-    embedder: str = DEFAULT_EMBEDDER
+    # Embedder: "onnx" (the packaged all-MiniLM-L6-v2 on ONNX Runtime, no torch at query time) or "torch"
+    # (the same model on sentence-transformers); or "sentence-transformers:<model name or local path>" (a bare
+    # name or path also works) for another model. onnx and torch vectors agree to cosine 0.99999, so an
+    # index built by one serves the other (README, "Embeddings").
+    embedder: str = "onnx"
+    # Quantise the onnx embedder's weights to int8 (smaller file; vectors at mean cosine 0.99 to the float
+    # ones, so it needs its own index). Ignored by the other embedders.
+    embed_int8: bool = False
     # Texts per embedding batch.
     embed_batch_size: int = 32
     # Where packaged model weights are extracted once (default: ~/.cache/rag-news/models).

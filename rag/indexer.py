@@ -22,6 +22,7 @@ from typing import Callable
 from rag.chunk import Chunk, chunk_article
 from rag.config import Settings
 from rag.corpus import Article, load_corpus
+from rag.embed import embedder_id
 from rag.errors import (REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing,
                         IndexReadOnly)
 from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
@@ -53,7 +54,7 @@ class IndexReport:
 
 def expected_config(settings: Settings, dim: int | None = None) -> dict:
     """The manifest fields that must match the settings for an index to be usable."""
-    config = {"format_version": FORMAT_VERSION, "embedder": settings.embedder,
+    config = {"format_version": FORMAT_VERSION, "embedder": embedder_id(settings),
               "chunking": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
                            "tokenizer": "tiktoken:cl100k_base"}}
     if dim is not None:
@@ -260,6 +261,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
         generation = f"{settings.collection_prefix}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
+                    "embedder_runtime": getattr(embedder, "runtime", type(embedder).__name__),
                     "document_fields": DOCUMENT_FIELDS,
                     "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
         new_store = open_store(settings, manifest, create=True)
