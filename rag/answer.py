@@ -13,7 +13,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 
 from rag.chunk import Chunk, Sentence
 from rag.cite import Citation, Verdict, check_citations
@@ -50,6 +50,17 @@ class Answer:
 
 
 class Answerer(Protocol):
+    """What the pipeline calls on an answer mode (the extractive default and `rag.llm.LLMAnswerer`)."""
+
+    def condense(self, question: str, turns: Sequence[tuple[str, str]]) -> str | None:
+        """A stand-alone retrieval query for a follow-up, or None for the pipeline's offline rewrite."""
+        ...
+
+    def stream(self, question: str, query: str, hits: Sequence[Hit], evidence: "Evidence",
+               turns: Sequence[tuple[str, str]] = ()) -> Iterator["str | Answer"]:
+        """The answer text as it grows (str), then the checked `Answer` last."""
+        ...
+
     def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: "Evidence") -> Answer: ...
 
 
@@ -210,6 +221,13 @@ class ExtractiveAnswerer:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def condense(self, question: str, turns: Sequence[tuple[str, str]]) -> None:
+        return None  # no model: the pipeline's offline rewrite (rag.chat) writes the follow-up's query
+
+    def stream(self, question: str, query: str, hits: Sequence[Hit], evidence: Evidence,
+               turns: Sequence[tuple[str, str]] = ()) -> Iterator[Answer]:
+        yield self.answer(question, query, hits, evidence)  # quotes are not streamed: the answer is ready at once
 
     def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: Evidence) -> Answer:
         retrieved = tuple(dict.fromkeys(h.chunk.doc_id for h in hits))

@@ -41,6 +41,8 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> list[list[float]]: ...
 
+    def embed_query(self, text: str) -> list[float]: ...
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()

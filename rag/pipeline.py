@@ -230,7 +230,7 @@ class Assistant:
         timings: dict = {}
         query = text  # a self-contained question is searched as asked, whatever came before it
         if turns and is_followup(text):
-            query = answerer.condense(text, turns) if hasattr(answerer, "condense") else condense_question(text, turns)
+            query = answerer.condense(text, turns) or condense_question(text, turns)
         window = time_window(text, as_of or datetime.date.today().isoformat())
         docs = period_documents(retriever.manifest["documents"], window) if window else None
         if window is not None and window.latest:  # more candidates, so the newest article is among them
@@ -239,12 +239,8 @@ class Assistant:
         hits = retriever.retrieve(query, top_k, timings, docs)
         t2 = time.perf_counter()
         evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"], window)
-        if hasattr(answerer, "stream"):
-            events = answerer.stream(text, query, hits, evidence, turns)
-        else:
-            events = iter([answerer.answer(text, query, hits, evidence)])
         answer = None
-        for event in events:
+        for event in answerer.stream(text, query, hits, evidence, turns):
             if isinstance(event, Answer):
                 answer = event
             else:
