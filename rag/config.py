@@ -96,8 +96,11 @@ class Settings:
     llm_base_url: str = ""
     # Model name sent to the LLM server.
     llm_model: str = ""
-    # Seconds before an LLM request is abandoned.
+    # Seconds one LLM reply may take from the request to its last token, streamed or not; past it the
+    # reply is abandoned (and the offline answer given, see llm_fallback).
     llm_timeout: float = 30.0
+    # Most tokens the model may write in one reply (sent with every request), so a model that loops stops.
+    llm_max_tokens: int = 400
     # What to do when the LLM fails: "extractive" (answer offline, labelled) or "error".
     llm_fallback: str = "extractive"
     # API key for the LLM server (RAG_LLM_API_KEY); empty = the OPENAI_API_KEY variable, or none for
@@ -115,6 +118,8 @@ class Settings:
             raise ConfigError("max_question_chars, max_turn_chars, max_history_messages and max_citations must be >= 1")
         if min(self.max_upload_bytes, self.max_upload_files) < 1:
             raise ConfigError("max_upload_bytes and max_upload_files must be >= 1")
+        if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
+            raise ConfigError("llm_timeout must be > 0 and llm_max_tokens >= 1")
         if self.llm_fallback not in ("extractive", "error"):
             raise ConfigError("llm_fallback must be 'extractive' or 'error'")
 

@@ -12,18 +12,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import queue
 import re
 import threading
 import time
 from contextlib import contextmanager
 from http import HTTPStatus
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from rag.answer import ABSTAIN_TEXT, Answer, Evidence, ExtractiveAnswerer, finish_answer
 from rag.chat import condense_question
 from rag.config import Settings, shown_url
 from rag.errors import ConfigError, LLMError
-from rag.prompt import Message, build_messages, cite_answer, clean_condensed, condense_messages, is_refusal
+from rag.prompt import (Message, build_messages, cite_answer, clean_condensed, condense_messages, cut_repetition,
+                        is_refusal)
 from rag.retrieve import Hit
 
 NO_KEY = "no-key"  # sent to local servers that need no key; the OpenAI client refuses an empty one
@@ -31,6 +33,7 @@ OLLAMA_URL = "http://127.0.0.1:11434"
 EMPTY = "the LLM server sent an empty answer"
 UNSUPPORTED_NOTICE = "The LLM's answer is not shown: none of its sentences is supported by a passage it cites."
 OLLAMA_CONTEXT = 8192  # set explicitly: left unset, llama-index asks the server for it on every call
+_END = object()  # what the reading thread sends after the last piece
 
 log = logging.getLogger("rag.llm")
 
@@ -80,7 +83,7 @@ class _Adapter:
     hints: dict[int, str] = {}  # HTTP status -> what the user should check
 
     def __init__(self, settings: Settings):
-        self.model, self.timeout = settings.llm_model, settings.llm_timeout
+        self.model, self.timeout, self.max_tokens = settings.llm_model, settings.llm_timeout, settings.llm_max_tokens
         self._llm = None
 
     def __repr__(self) -> str:
@@ -130,20 +133,64 @@ class _Adapter:
 
     def complete(self, messages: Sequence[Message]) -> str:
         with self._errors():
-            text = self.client().chat(_chat_messages(messages)).message.content or ""
-            if not text.strip():
-                raise LLMError(EMPTY)
-            return text
+            client = self.client()  # imported and built before the clock starts
+        text = "".join(self._within_deadline(lambda: [client.chat(_chat_messages(messages)).message.content]))
+        if not text.strip():
+            raise LLMError(EMPTY)
+        return text
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         with self._errors():
-            got = False
-            for response in self.client().stream_chat(_chat_messages(messages)):
-                if response.delta:
-                    got = got or bool(response.delta.strip())
-                    yield response.delta
-            if not got:
-                raise LLMError(EMPTY)
+            client = self.client()
+        got = False
+        for piece in self._within_deadline(lambda: (r.delta for r in client.stream_chat(_chat_messages(messages)))):
+            got = got or bool(piece.strip())
+            yield piece
+        if not got:
+            raise LLMError(EMPTY)
+
+    def _within_deadline(self, produce: Callable[[], Iterable[str | None]]) -> Iterator[str]:
+        """The pieces `produce()` yields, read on a worker thread so that the whole reply ends within
+        llm_timeout however the server trickles it (the client's own timeout bounds each read, not
+        the sum). Past the deadline, or when the caller stops early, the worker stops reading."""
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        threading.Thread(target=_read, args=(produce, pieces, stop), daemon=True, name="rag-llm-read").start()
+        deadline, got = time.monotonic() + self.timeout, False
+        with self._errors():
+            try:
+                while True:
+                    try:
+                        item = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+                    except queue.Empty:
+                        raise LLMError(f"the LLM did not finish its answer within {self.timeout:g} s (llm_timeout)"
+                                       if got else f"the LLM server did not answer within {self.timeout:g} s "
+                                       "(llm_timeout)") from None
+                    if item is _END:
+                        return
+                    if isinstance(item, BaseException):
+                        raise item
+                    got = True
+                    yield item
+            finally:
+                stop.set()
+
+
+def _read(produce: Callable[[], Iterable[str | None]], pieces: queue.Queue, stop: threading.Event) -> None:
+    """Move the non-empty pieces into the queue, then `_END` or the exception that ended them."""
+    try:
+        source = produce()
+        try:
+            for piece in source:
+                if stop.is_set():
+                    return
+                if piece:
+                    pieces.put(piece)
+        finally:
+            getattr(source, "close", lambda: None)()  # a closed stream closes its HTTP response
+        pieces.put(_END)
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which translates it
+        pieces.put(exc)
 
 
 class OpenAICompatibleLLM(_Adapter):
@@ -166,8 +213,12 @@ class OpenAICompatibleLLM(_Adapter):
     def make_client(self):
         from llama_index.llms.openai_like import OpenAILike
 
-        return OpenAILike(model=self.model, api_base=self.base_url, api_key=self.secret, is_chat_model=True,
-                          timeout=self.timeout, max_retries=0)
+        llm = OpenAILike(model=self.model, api_base=self.base_url, api_key=self.secret, is_chat_model=True,
+                         timeout=self.timeout, max_retries=0, max_tokens=self.max_tokens)
+        # The OpenAI client and its chat module load on first use (about 1 s): load them now, so that
+        # llm_timeout measures the server and not the import.
+        getattr(getattr(llm, "_get_client", lambda: None)(), "chat", None)
+        return llm
 
     def detail(self, exc: Exception) -> str:
         body = getattr(exc, "body", None)
@@ -195,8 +246,10 @@ class OllamaLLM(_Adapter):
         from llama_index.llms.ollama import Ollama
 
         headers = {"Authorization": f"Bearer {self.secret}"} if self.secret else None
-        return Ollama(model=self.model, base_url=self.base_url, request_timeout=self.timeout,
-                      context_window=OLLAMA_CONTEXT, headers=headers)
+        llm = Ollama(model=self.model, base_url=self.base_url, request_timeout=self.timeout,
+                     context_window=OLLAMA_CONTEXT, headers=headers, additional_kwargs={"num_predict": self.max_tokens})
+        getattr(llm, "client", None)  # built on first use: now, before llm_timeout's clock starts
+        return llm
 
     def detail(self, exc: Exception) -> str:
         error = getattr(exc, "error", "")
@@ -263,11 +316,18 @@ class LLMAnswerer:
             if failed and failed[:2] == (question, list(turns)):
                 raise failed[2]
             if streaming:
-                for piece in self.llm.stream(messages):
-                    text += piece
-                    yield text
+                pieces = self.llm.stream(messages)
+                try:
+                    for piece in pieces:
+                        text += piece
+                        if len(cut := cut_repetition(text)) < len(text):
+                            text = cut  # a model that loops stops here, not at its token limit
+                            break
+                        yield text
+                finally:
+                    getattr(pieces, "close", lambda: None)()
             else:
-                text = self.llm.complete(messages)
+                text = cut_repetition(self.llm.complete(messages))
         except LLMError as exc:
             if self.settings.llm_fallback == "error":
                 raise

@@ -41,6 +41,7 @@ HISTORY_CHARS = 600  # each one cut to this length
 _FENCE = re.compile(r"<<<|>>>")
 _PASSAGE_MARKER = re.compile(r"([\[【])\s*(?:passage|source|doc(?:ument)?)\s*(\d+)\s*([\]】])", re.I)
 _RANGE_MARKER = re.compile(r"\[\s*(\d+)\s*[-–]\s*(\d+)\s*\]")
+_ENDS_SENTENCE = re.compile(r"[.!?…\]】)\"”']\s*$")
 _QUERY_LABEL = re.compile(r"^(?:stand-alone|standalone|search)?\s*query\s*:\s*", re.I)
 
 
@@ -103,8 +104,11 @@ def is_refusal(text: str) -> bool:
 def cut_repetition(text: str) -> str:
     """The text before the first sentence that repeats an earlier one word for word (markers aside),
     where a small model starts to loop: cut_repetition("Xi wrote [1]. Kim replied. Xi wrote [2].") -> "Xi wrote [1]. Kim replied." """
+    spans = split_sentences(text)
+    if not _ENDS_SENTENCE.search(text):
+        spans = spans[:-1]  # still being written: "Kim replied" may go on "to Xi's letter"
     seen = set()
-    for start, end in split_sentences(text):
+    for start, end in spans:
         words = tuple(tokenize(MARKER.sub("", text[start:end])))
         if words and words in seen:
             return text[:start].rstrip()

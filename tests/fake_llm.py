@@ -25,6 +25,7 @@ class Reply:
     malformed: bool = False  # send broken JSON (or a broken SSE event) instead of a reply
     echo_auth: bool = False  # put the request's Authorization header in the error message (leak test)
     piece_words: int = 2  # words per streamed chunk
+    piece_delay: float = 0.01  # seconds between streamed chunks (a slow model trickles)
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def _handler(fake: FakeLLM):
                          "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
-                time.sleep(0.01)
+                time.sleep(reply.piece_delay)
 
             event({"role": "assistant", "content": ""})
             for piece in pieces(reply.text, reply.piece_words):
@@ -182,7 +183,7 @@ def _handler(fake: FakeLLM):
             for piece in pieces(reply.text, reply.piece_words):
                 self.wfile.write(line(piece, False))
                 self.wfile.flush()
-                time.sleep(0.01)
+                time.sleep(reply.piece_delay)
             self.wfile.write(line("", True))
             self.wfile.flush()
 

@@ -383,7 +383,7 @@ def test_llm_integrations_are_imported_lazily():
 # -- rag eval --mode llm, end to end ----------------------------------------------------------------
 def quoting_model(request: Request) -> str:
     """A stand-in model that answers with the passage sentence sharing most words with the question."""
-    from rag.chunk import split_sentences
+    from rag.text import split_sentences
     from rag.text import tokenize
 
     question = set(tokenize(re.search(r"^Question: (.*)$", request.last_user, re.M).group(1)))
@@ -460,3 +460,97 @@ def test_web_app_answers_in_llm_mode(fake, seeds_assistant, tmp_path, free_port)
         proc.terminate()
         proc.wait(timeout=30)
     assert KEY not in log.read_text()
+
+
+# -- bounds on every reply: an output-token limit, a deadline for the whole reply, loops cut short ---
+OFFLINE = "The offline answer."
+
+
+class OfflineAnswerer:
+    """Stands in for the extractive answerer: never abstains, so every question reaches the model."""
+
+    def answer(self, question, query, hits, evidence):
+        return Answer(question, OFFLINE, False, True)
+
+
+def chat_llm(url: str, provider: str = "openai", **changes):
+    from rag.llm import build_chat_llm
+
+    return build_chat_llm(Settings(llm_provider=provider, llm_base_url=url, llm_model="fake", **changes))
+
+
+def llm_answerer(url: str, **changes):
+    from rag.llm import LLMAnswerer
+
+    return LLMAnswerer(Settings(**changes), chat_llm(url, **changes), OfflineAnswerer())
+
+
+def ask_small(answerer, streaming: bool) -> list:
+    """Events of one answer over the two small passages of test_prompt (text..., then the Answer)."""
+    from test_prompt import DOCS, HITS
+
+    args = ("What did Xi write?", "What did Xi write?", HITS, Evidence({}, 2, DOCS))
+    return list(answerer.stream(*args)) if streaming else [answerer.answer(*args)]
+
+
+TRICKLE = Reply(" ".join(f"word{i}" for i in range(300)), piece_words=1, piece_delay=0.05)  # 15 s in all
+
+
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_every_request_carries_the_output_token_limit(fake, provider):
+    fake.responder = lambda r: "Xi wrote to Kim [1]."
+    llm = chat_llm(fake.url if provider == "openai" else fake.root, provider, llm_max_tokens=123)
+    assert llm.complete([("user", "hi")]) == "Xi wrote to Kim [1]."
+    assert "".join(llm.stream([("user", "hi")])) == "Xi wrote to Kim [1]."
+    limits = [r.body["max_tokens"] if provider == "openai" else r.body["options"]["num_predict"] for r in fake.requests]
+    assert limits == [123, 123] and Settings().llm_max_tokens == 400
+
+
+@pytest.mark.parametrize("provider", ["openai", "ollama"])
+def test_a_stream_that_trickles_past_llm_timeout_is_cut_there(fake, provider):
+    """Each piece arrives well within the client's read timeout; only the deadline ends the reply."""
+    fake.responder = lambda r: TRICKLE
+    llm, got, started = chat_llm(fake.url if provider == "openai" else fake.root, provider, llm_timeout=1.0), [], \
+        time.perf_counter()
+    with pytest.raises(LLMError, match=r"^the LLM did not finish its answer within 1 s \(llm_timeout\)$"):
+        for piece in llm.stream([("user", "hi")]):
+            got.append(piece)
+    assert 1.0 <= time.perf_counter() - started < 2.0 and 5 < len(got) < 40
+
+
+def test_a_reply_that_never_starts_ends_at_llm_timeout(fake):
+    fake.responder = lambda r: Reply("too late", delay=5)
+    started = time.perf_counter()
+    with pytest.raises(LLMError, match=r"^the LLM server did not answer within 1 s \(llm_timeout\)$"):
+        chat_llm(fake.url, llm_timeout=1.0).complete([("user", "hi")])
+    assert time.perf_counter() - started < 2.0
+
+
+def test_an_answer_past_llm_timeout_becomes_the_labelled_offline_answer(fake):
+    fake.responder = lambda r: TRICKLE
+    started = time.perf_counter()
+    events = ask_small(llm_answerer(fake.url, llm_timeout=1.0), streaming=True)
+    assert time.perf_counter() - started < 2.0 and events[-2].startswith("word0 word1")  # shown as it grew
+    assert (events[-1].text, events[-1].notice) == (
+        OFFLINE, "The LLM failed (the LLM did not finish its answer within 1 s (llm_timeout))" + FALLBACK)
+
+
+@pytest.mark.parametrize("streaming", [True, False], ids=["streamed", "not-streamed"])
+def test_a_looping_model_is_cut_at_its_first_repeat(fake, streaming):
+    loop = "Xi Jinping wrote to Kim Jong Un in October [1]. The letter praised common prosperity [1]. " * 40
+    fake.responder = lambda r: Reply(loop.strip(), piece_delay=0.02)  # 320 pieces: 6 s to read them all
+    started = time.perf_counter()
+    events = ask_small(llm_answerer(fake.url, llm_timeout=10.0), streaming)
+    assert time.perf_counter() - started < (2.0 if streaming else 9.0)  # streamed: stops reading at the repeat
+    final = events[-1]
+    assert (final.mode, final.abstained, final.supported, final.notice) == ("llm", False, True, "")
+    assert final.text == "Xi Jinping wrote to Kim Jong Un in October. [1] The letter praised common prosperity. [2]"
+
+
+def test_cut_repetition():
+    from rag.prompt import cut_repetition
+
+    assert cut_repetition("Xi wrote [1]. Kim replied. Xi wrote [2]. Kim replied.") == "Xi wrote [1]. Kim replied."
+    assert cut_repetition("Xi wrote [1]. Xi wrote back [2].") == "Xi wrote [1]. Xi wrote back [2]."
+    assert cut_repetition("Kim replied [1]. Kim replied") == "Kim replied [1]. Kim replied"  # may go on differently
+    assert cut_repetition("Kim replied [1]. Kim replied.") == "Kim replied [1]."
