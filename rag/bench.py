@@ -80,7 +80,7 @@ def worker_index(corpus: str, index: str, job: dict) -> dict:
     """Build the index from scratch, then embed a sample of the indexed chunks with the same
     sentence-transformers model directly (the raw throughput the indexer is compared with)."""
     from rag import build_assistant
-    from rag.indexer import load_index_manifest, open_store
+    from rag.manifest import load_index_manifest, open_store
 
     settings = _settings(corpus, index)
     assistant = build_assistant(settings)

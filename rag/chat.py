@@ -11,8 +11,7 @@ import re
 from typing import Sequence
 
 from rag.errors import BadInput
-from rag.cite import MARKER
-from rag.text import STOPWORDS
+from rag.text import MARKER, STOPWORDS
 
 History = Sequence[tuple[str, str]]
 _ELLIPSIS = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.I)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from rag.text import split_sentences
 from rag.read import TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
-from rag.text import STOPWORDS, tokenize
+from rag.text import MARKER, STOPWORDS, tokenize
 
-MARKER = re.compile(r"\s*(?:\[\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*】)")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
-import os
 import shutil
 import time
 import uuid
@@ -22,13 +20,11 @@ from typing import Callable
 from rag.chunk import Chunk, chunk_article
 from rag.config import Settings
 from rag.corpus import Article, load_corpus
-from rag.embed import embedder_id
-from rag.errors import (REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexMismatch, IndexMissing,
-                        IndexReadOnly)
+from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
+from rag.manifest import (expected_config, load_checked_manifest, open_store, store_location_kind, verify_index,
+                          write_manifest)
 from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
 
-FORMAT_VERSION = 2  # 2: each generation also holds a sentence collection
-MANIFEST = "manifest.json"
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
 
 
@@ -50,61 +46,6 @@ class IndexReport:
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
                 f"{len(self.unchanged)} unchanged documents; {self.chunks} chunks ({self.embedded} embedded)")
-
-
-def expected_config(settings: Settings, dim: int | None = None) -> dict:
-    """The manifest fields that must match the settings for an index to be usable."""
-    config = {"format_version": FORMAT_VERSION, "embedder": embedder_id(settings),
-              "chunking": {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
-                           "tokenizer": "tiktoken:cl100k_base"}}
-    if dim is not None:
-        config["dimension"] = dim
-    return config
-
-
-def read_manifest(index_dir: Path) -> dict | None:
-    path = index_dir / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifest["documents"], manifest["collection"], manifest["chunk_count"]  # noqa: B018 - shape check
-        return manifest
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexCorrupt(f"the index manifest {path} is damaged ({exc}). {REBUILD_HINT}") from exc
-
-
-def check_manifest(manifest: dict, settings: Settings) -> None:
-    """Refuse an index built with other settings."""
-    want = expected_config(settings)
-    for key, value in want.items():
-        if manifest.get(key) != value:
-            raise IndexMismatch(f"the index at {settings.index_dir} was built with {key}={manifest.get(key)!r} "
-                                f"but the settings say {value!r}. {REBUILD_HINT}")
-    if manifest.get("store") != store_location_kind(settings):
-        raise IndexMismatch(f"the index at {settings.index_dir} lives in a {manifest.get('store')} Chroma, "
-                            f"the settings name a {store_location_kind(settings)} one. {REBUILD_HINT}")
-
-
-def verify_index(settings: Settings, manifest: dict) -> None:
-    """Cheap integrity check of the live generation (no model load): both collections open, counts agree."""
-    count = open_store(settings, manifest).count()
-    open_store(settings, manifest, sentences=True).count()
-    if count != manifest["chunk_count"]:
-        raise IndexCorrupt(f"the index holds {count} chunks but its manifest says {manifest['chunk_count']}. "
-                           f"{REBUILD_HINT}")
-
-
-def store_location_kind(settings: Settings) -> str:
-    return "server" if settings.chroma_url else "embedded"
-
-
-def open_store(settings: Settings, manifest: dict, create: bool = False, sentences: bool = False) -> ChromaStore:
-    """The generation's chunk collection, or with sentences=True its sentence collection."""
-    name = manifest["collection"] + (SENTENCE_SUFFIX if sentences else "")
-    if settings.chroma_url:
-        return ChromaStore(settings.chroma_url, name, create=create)
-    return ChromaStore(str(settings.index_path / manifest["collection"]), name, create=create)
 
 
 def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, list[tuple], list]:
@@ -130,29 +71,6 @@ def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, l
         chunk_vectors.append(mean / (np.linalg.norm(mean) or 1.0))
     sentence_keys = [(doc_id, sent, texts[i]) for (doc_id, sent), i in keys.items()]
     return chunk_vectors, sentence_keys, list(vectors)
-
-
-def load_checked_manifest(settings: Settings) -> dict | None:
-    """The manifest if there is one, refused (IndexMismatch) when built with other settings."""
-    manifest = read_manifest(settings.index_path)
-    if manifest is not None:
-        check_manifest(manifest, settings)
-    return manifest
-
-
-def load_index_manifest(settings: Settings) -> dict:
-    manifest = load_checked_manifest(settings)
-    if manifest is None:
-        raise IndexMissing(f"no index at {settings.index_dir}. Build it with: rag index")
-    return manifest
-
-
-def write_manifest(index_dir: Path, manifest: dict) -> None:
-    tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / MANIFEST)
 
 
 @contextmanager

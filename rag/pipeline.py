@@ -13,17 +13,20 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from rag.answer import Answer, Evidence, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.cite import CheckResult
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly, RagError
-from rag.indexer import MANIFEST, IndexReport, build_index, load_checked_manifest, read_manifest
+from rag.manifest import MANIFEST, load_checked_manifest, read_manifest
 from rag.ingest import IndexingJob, IngestReport, Upload, save_uploads
 from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
+
+if TYPE_CHECKING:
+    from rag.indexer import IndexReport
 
 MODES = ("extractive", "llm")
 
@@ -118,6 +121,8 @@ class Assistant:
               stale_ok: bool = False) -> IndexReport:
         """Build or update the index from the corpus (no embedding work when nothing changed).
         stale_ok: if the index is out of date but read-only, keep answering from it (with a warning)."""
+        from rag.indexer import IndexReport, build_index  # build time: never imported to answer
+
         try:
             report = build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress)
         except IndexReadOnly as exc:

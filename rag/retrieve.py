@@ -15,7 +15,7 @@ from typing import Sequence
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
-from rag.indexer import load_index_manifest, open_store
+from rag.manifest import load_index_manifest, open_store
 from rag.store import chunk_from_record
 from rag.text import shingles, tokenize
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+# A citation marker as answers write it: " [1]", " [1, 2]", "【3】" (the leading space is part of it).
+MARKER = re.compile(r"\s*(?:\[\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*\]|【\s*(\d+(?:\s*[,;，]\s*\d+)*)\s*】)")
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between both but by
 can could did do does doing down during each few for from further had has have having he her here hers herself him

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rag.errors import CorpusError, IndexCorrupt, IndexMismatch
-from rag.indexer import build_index, plan_changes, read_manifest
+from rag.indexer import build_index, plan_changes
+from rag.manifest import read_manifest
 from rag.retrieve import Retriever
 from tests.conftest import FakeEmbedder
 

@@ -10,7 +10,7 @@ import pytest
 
 from rag import build_assistant
 from rag.errors import BadInput
-from rag.indexer import read_manifest
+from rag.manifest import read_manifest
 from tests.conftest import RAG, SEEDS, rag_env
 
 pytestmark = pytest.mark.slow

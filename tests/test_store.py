@@ -4,7 +4,8 @@ import pytest
 
 from rag import build_assistant
 from rag.errors import StoreUnavailable
-from rag.indexer import build_index, read_manifest
+from rag.indexer import build_index
+from rag.manifest import read_manifest
 from rag.retrieve import Retriever
 from tests.chroma_server import ChromaServer, free_port
 from tests.conftest import FakeEmbedder

@@ -11,7 +11,7 @@ import html
 import re
 from pathlib import PurePath
 
-from rag.cite import MARKER
+from rag.text import MARKER
 
 # Characters the Chatbot's Markdown/KaTeX pass would act on; as entities they stay plain text.
 # Decimal entities only: the Chatbot shows hex ones (html.escape's &#x27;) verbatim.
