@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from rag.config import load_settings
-from rag.errors import BadInput, RagError
+from rag.errors import BadInput, ConfigError, RagError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -136,8 +136,20 @@ def cmd_serve(args) -> int:
     return serve(_settings(args), host=args.host, port=args.port, auth=args.auth)
 
 
+def _eval_extra(command: str) -> None:
+    """`rag eval` and `rag bench` need the [eval] extra (matplotlib, for their charts); say so up front."""
+    import importlib
+
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        raise ConfigError(f"rag {command} needs the eval extra: pip install -e '.[eval]' "
+                          "(bash .ci/setup installs it)") from None
+
+
 def cmd_eval(args) -> int:
-    from rag.evaluate import run_eval_cli
+    _eval_extra("eval")
+    from rag.eval.evaluate import run_eval_cli
 
     return run_eval_cli(_settings(args), args)
 
@@ -184,7 +196,8 @@ def cmd_verify(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from rag.bench import run_bench_cli
+    _eval_extra("bench")
+    from rag.eval.bench import run_bench_cli
 
     return run_bench_cli(args)
 

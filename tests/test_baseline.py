@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.baseline import best_sentence, stock_doc_ids
+from rag.eval.baseline import best_sentence, stock_doc_ids
 from tests.conftest import seed_subset
 
 
@@ -20,7 +20,7 @@ def test_eval_modules_import_no_heavy_dependency():
     import subprocess
     import sys
 
-    code = ("import sys, rag.baseline, rag.bench, rag.evaluate, rag.metrics, rag.synth; "
+    code = ("import sys, rag.eval.baseline, rag.eval.bench, rag.eval.evaluate, rag.eval.metrics, rag.eval.synth; "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'llama_index', 'chromadb', 'matplotlib') "
             "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -30,7 +30,7 @@ def test_eval_modules_import_no_heavy_dependency():
 
 @pytest.mark.slow
 def test_adapter_returns_our_vectors(embedder):
-    from rag.baseline import embedding_adapter
+    from rag.eval.baseline import embedding_adapter
 
     adapter = embedding_adapter(embedder)
     ours = embedder.embed(["Kim met Xi.", "It rained."])
@@ -45,7 +45,7 @@ def test_stock_pipeline_answers_with_a_valid_span_and_never_abstains(embedder, t
     import llama_index.core
     from llama_index.core import Settings as LlamaSettings
 
-    from rag.baseline import StockPipeline
+    from rag.eval.baseline import StockPipeline
     from rag.config import Settings
 
     corpus = seed_subset(tmp_path / "corpus", "002_617917d42ee51cd6.txt", "003_443b657839c6b62c.txt",

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from rag.bench import bench, bench_table, parse_sizes, size_row
+from rag.eval.bench import bench, bench_table, parse_sizes, size_row
 from rag.chunk import chunk_article
 from rag.corpus import load_corpus
 from rag.errors import BadInput
-from rag.synth import write_corpus
+from rag.eval.synth import write_corpus
 from tests.conftest import SEEDS
 
 
@@ -74,7 +74,7 @@ def test_bench_smoke_500(tmp_path):
 @pytest.mark.slow
 def test_stock_worker_on_a_tiny_corpus(tmp_path):
     """The stock comparison worker, in-process on 30 chunks (the 500-chunk run skips it to stay short)."""
-    from rag.bench import worker_stock
+    from rag.eval.bench import worker_stock
 
     questions = write_corpus(tmp_path / "corpus", 30, SEEDS)
     job = {"questions": questions[:3], "raw_sample": 16}

@@ -139,3 +139,20 @@ def test_verify_an_exported_answer_against_the_corpus(tmp_path):
     export.write_text("{not json", encoding="utf-8")
     result = run("verify", export, "--corpus", corpus)
     assert result.returncode == 2 and "cannot read the export" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_library_answers_without_the_eval_extra_and_rag_eval_names_it(tmp_path):
+    """`import rag` and the answering path never import rag.eval or matplotlib; without matplotlib
+    `rag eval` and `rag bench` say which extra to install (exit 2)."""
+    import sys
+
+    light = ("import sys, rag, rag.pipeline, rag.cli; "
+             "print(sorted(m for m in sys.modules if m.startswith(('rag.eval', 'matplotlib'))))")
+    out = subprocess.run([sys.executable, "-c", light], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+    for command in ("eval", "bench"):
+        blocked = ("import sys; sys.modules['matplotlib'] = None; from rag.cli import main; "
+                   f"sys.exit(main([{command!r}, '--out', {str(tmp_path)!r}]))")
+        run = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert f"rag {command} needs the eval extra: pip install -e '.[eval]'" in run.stderr

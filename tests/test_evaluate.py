@@ -5,8 +5,8 @@ import json
 import pytest
 
 from rag.errors import BadInput
-from rag.evaluate import DEFAULT_DATASET, ROW_KEYS, answer_row, evaluate, load_questions, score_row, summary_table
-from rag.metrics import is_correct, percentile
+from rag.eval.evaluate import DEFAULT_DATASET, ROW_KEYS, answer_row, evaluate, load_questions, score_row, summary_table
+from rag.eval.metrics import is_correct, percentile
 from tests.conftest import SEEDS, seed_subset
 
 CITATION_KEYS = {"n", "doc_id", "title", "quote", "start", "end"}
@@ -141,7 +141,7 @@ def test_eval_with_baseline_side_by_side(embedder, tmp_path):
 def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
     """`rag eval --checker` judges every pair and reports detection per type and false flags per split."""
     from rag.config import Settings
-    from rag.evaluate import CHECKER_DATASET, checker_table, evaluate_checker
+    from rag.eval.evaluate import CHECKER_DATASET, checker_table, evaluate_checker
 
     rows = [json.loads(line) for line in CHECKER_DATASET.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 150 and {r["split"] for r in rows} == {"dev", "heldout"}

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from rag.cite import support_score
-from rag.metrics import (citation_scores, hit_at_k, is_correct, normalize_answer, percentile, reciprocal_rank,
+from rag.eval.metrics import (citation_scores, hit_at_k, is_correct, normalize_answer, percentile, reciprocal_rank,
                          span_is_valid, summarize)
 
 
@@ -123,7 +123,7 @@ def test_summarize_hand_computed():
 
 
 def test_checker_scores_by_split_and_type():
-    from rag.metrics import checker_scores
+    from rag.eval.metrics import checker_scores
 
     rows = [{"label": "perturbed", "type": "negation", "flagged": True, "split": "dev"},
             {"label": "perturbed", "type": "negation", "flagged": False, "split": "dev"},

@@ -1,8 +1,8 @@
 """`rag bench`: indexing throughput, warm query latency, peak RSS and index size on synthetic corpora
 of N chunks, for our pipeline and the stock LlamaIndex one.
 
-Every phase (index, serve, stock) runs in a fresh `python -m rag.bench --worker ...` process, so each
-peak RSS belongs to that phase alone. Corpora come from `rag.synth`; the stock pipeline from `rag.baseline`.
+Every phase (index, serve, stock) runs in a fresh `python -m rag.eval.bench --worker ...` process, so each
+peak RSS belongs to that phase alone. Corpora come from `rag.eval.synth`; the stock pipeline from `rag.eval.baseline`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from rag.errors import BadInput, RagError
-from rag.metrics import percentile, share
+from rag.eval.metrics import percentile, share
 
 N_QUESTIONS = 50
 RAW_SAMPLE = 2000  # chunks embedded directly with sentence-transformers for the raw throughput
@@ -107,7 +107,7 @@ def worker_index(corpus: str, index: str, job: dict) -> dict:
 def worker_serve(corpus: str, index: str, job: dict) -> dict:
     """A fresh process answering questions from the built index: cold start, warm latency, RSS."""
     from rag import build_assistant
-    from rag.metrics import hit_at_k, is_correct
+    from rag.eval.metrics import hit_at_k, is_correct
 
     t0 = time.perf_counter()
     assistant = build_assistant(_settings(corpus, index))
@@ -126,9 +126,9 @@ def worker_serve(corpus: str, index: str, job: dict) -> dict:
 
 def worker_stock(corpus: str, index: str, job: dict) -> dict:
     """The stock LlamaIndex pipeline over the same files: in-memory build, then the same questions."""
-    from rag.baseline import StockPipeline
+    from rag.eval.baseline import StockPipeline
     from rag.embed import build_embedder
-    from rag.metrics import hit_at_k, is_correct
+    from rag.eval.metrics import hit_at_k, is_correct
 
     settings = _settings(corpus, index)
     embedder = TimedEmbedder(build_embedder(settings))
@@ -165,7 +165,7 @@ WORKERS = {"index": worker_index, "serve": worker_serve, "stock": worker_stock}
 
 
 def worker_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="python -m rag.bench")
+    p = argparse.ArgumentParser(prog="python -m rag.eval.bench")
     p.add_argument("--worker", choices=sorted(WORKERS), required=True)
     p.add_argument("--corpus", required=True)
     p.add_argument("--index", required=True)
@@ -183,7 +183,7 @@ def run_worker(phase: str, corpus: Path, index: Path, job: Path, work: Path) -> 
     result.unlink(missing_ok=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     # The worker's stderr is the terminal's: its progress bars show, and so does any traceback.
-    proc = subprocess.run([sys.executable, "-m", "rag.bench", "--worker", phase, "--corpus", str(corpus),
+    proc = subprocess.run([sys.executable, "-m", "rag.eval.bench", "--worker", phase, "--corpus", str(corpus),
                            "--index", str(index), "--job", str(job), "--result", str(result)],
                           stdout=subprocess.DEVNULL, env=env)
     if proc.returncode != 0 or not result.exists():
@@ -294,8 +294,8 @@ def bench(sizes: list[int], out: Path, baseline: bool = True, seeds_dir: str = "
     """Measure every size; rows of other sizes already in out/bench.json are kept (each says when it ran)."""
     import psutil
 
-    from rag.evaluate import git_state
-    from rag.synth import write_corpus
+    from rag.eval.evaluate import git_state
+    from rag.eval.synth import write_corpus
 
     if not Path(seeds_dir).is_dir():
         raise BadInput(f"the seed corpus {seeds_dir} is missing; run rag bench from the project folder")
@@ -305,7 +305,7 @@ def bench(sizes: list[int], out: Path, baseline: bool = True, seeds_dir: str = "
         old = json.loads(previous.read_text(encoding="utf-8"))["sizes"] if previous.exists() else []
     except (OSError, ValueError, KeyError):
         old = []
-    state = git_state(Path(__file__).parent.parent)
+    state = git_state(Path(__file__).parent.parent.parent)
     result = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), **state, "targets": TARGETS,
               "questions_per_size": n_questions, "raw_sample": raw_sample,
               "machine": {"cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1)},

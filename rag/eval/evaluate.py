@@ -1,8 +1,8 @@
 """`rag eval`: score the assistant (and optionally the stock LlamaIndex pipeline) on a labelled set.
 
 Reads a JSONL question set (or a LlamaIndex LabelledRagDataset JSON), asks every question through
-`Assistant.ask`, scores the rows with `rag.metrics`, and writes results.jsonl, report.json,
-report.md and report.png. Scoring rules live in `rag.metrics`; the stock pipeline in `rag.baseline`.
+`Assistant.ask`, scores the rows with `rag.eval.metrics`, and writes results.jsonl, report.json,
+report.md and report.png. Scoring rules live in `rag.eval.metrics`; the stock pipeline in `rag.eval.baseline`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Callable, Sequence
 from rag.cite import support_score
 from rag.config import Settings
 from rag.errors import BadInput, RagError
-from rag.metrics import (TYPES, citation_scores, first_sentence_holds, is_correct, normalize_answer, span_is_valid,
+from rag.eval.metrics import (TYPES, citation_scores, first_sentence_holds, is_correct, normalize_answer, span_is_valid,
                          summarize)
 
-DEFAULT_DATASET = Path(__file__).parent / "data" / "seeds_eval.jsonl"
+DEFAULT_DATASET = Path(__file__).parent.parent / "data" / "seeds_eval.jsonl"
 ROW_KEYS = ("id", "question", "answer", "abstained", "supported", "citations", "retrieved", "latency_ms", "mode",
             "notice", "lead")
 CITATION_KEYS = ("n", "doc_id", "title", "quote", "start", "end")
@@ -344,7 +344,7 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
 
     systems = {"ours": run_questions(ask_ours, questions, "ours")}
     if baseline:
-        from rag.baseline import StockPipeline
+        from rag.eval.baseline import StockPipeline
 
         stock = StockPipeline(settings, assistant.embedder)
         stock.build()
@@ -354,7 +354,7 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
     scored = {name: [score_row(r, by_id[r["id"]], originals, threshold) for r in rows]
               for name, rows in systems.items()}
     report = {"dataset": str(dataset_path), "corpus_dir": settings.corpus_dir, "index_dir": settings.index_dir,
-              "mode": mode, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **git_state(Path(__file__).parent.parent),
+              "mode": mode, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **git_state(Path(__file__).parent.parent.parent),
               "settings": settings.public(), "index_chunks": assistant.retriever.manifest["chunk_count"],
               "systems": {name: summarize(rows) for name, rows in scored.items()}}
     if baseline:
@@ -366,7 +366,7 @@ def evaluate(settings: Settings, dataset: str | Path | None = None, out: str | P
     return report
 
 
-CHECKER_DATASET = Path(__file__).parent / "data" / "checker_eval.jsonl"
+CHECKER_DATASET = Path(__file__).parent.parent / "data" / "checker_eval.jsonl"
 
 
 def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out: str | Path = "eval-out") -> dict:
@@ -385,9 +385,9 @@ def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out:
         judgment = judge(pair["claim"], pair["evidence"], settings.support_threshold)
         rows.append({**pair, "flagged": not judgment.supported, "reason": judgment.reason})
     elapsed = (time.perf_counter() - t0) * 1000
-    from rag.metrics import checker_scores
+    from rag.eval.metrics import checker_scores
 
-    report = {"dataset": str(path), **git_state(Path(__file__).resolve().parent.parent),
+    report = {"dataset": str(path), **git_state(Path(__file__).resolve().parent.parent.parent),
               "ms_per_claim": round(elapsed / max(1, len(rows)), 3), "splits": checker_scores(rows)}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
