@@ -20,7 +20,7 @@ from rag.cite import Citation, Verdict, check_citations
 from rag.config import Settings
 from rag.read import (REASON, REASON_RE, TIME_WORDS, Ask, Phrase, Window, adds_to, analyze, article_date, best_phrase,
                       in_window, leans_on_previous, lemma, missing_text, quotable)
-from rag.retrieve import Hit
+from rag.retrieve import Evidence, Hit
 from rag.text import jaccard, shingles, tokenize
 
 ABSTAIN_TEXT = "The articles don't say. I found nothing in the indexed articles that answers this question."
@@ -62,15 +62,6 @@ class Answerer(Protocol):
         ...
 
     def answer(self, question: str, query: str, hits: Sequence[Hit], evidence: "Evidence") -> Answer: ...
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the answerer may know about the index besides the hits."""
-    df: dict  # document frequency of each token over chunks
-    n_chunks: int
-    documents: dict  # manifest documents: doc_id -> {title, outlet, path, published, ...}
-    window: Window | None = None  # the period the question asks about, read once by the pipeline
 
 
 def term_weights(terms: Sequence[str], df: dict, n: int) -> dict[str, float]:

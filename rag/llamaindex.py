@@ -79,7 +79,7 @@ class NewsRetriever(BaseRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         retriever = self._assistant.retriever  # the live index generation
         hits = retriever.retrieve(query_bundle.query_str, self._top_k)
-        return [hit_node(hit, retriever.manifest["documents"]) for hit in hits]
+        return [hit_node(hit, retriever.documents) for hit in hits]
 
 
 class CheckedQueryEngine(BaseQueryEngine):

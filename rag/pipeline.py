@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from rag.answer import Answer, Evidence, ExtractiveAnswerer
+from rag.answer import Answer, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.cite import CheckResult
 from rag.config import Settings
@@ -237,13 +237,13 @@ class Assistant:
         if turns and is_followup(text):
             query = answerer.condense(text, turns) or condense_question(text, turns)
         window = time_window(text, as_of or datetime.date.today().isoformat())
-        docs = period_documents(retriever.manifest["documents"], window) if window else None
+        docs = period_documents(retriever.documents, window) if window else None
         if window is not None and window.latest:  # more candidates, so the newest article is among them
             top_k = 2 * (top_k or self.settings.top_k)
         t1 = time.perf_counter()
         hits = retriever.retrieve(query, top_k, timings, docs)
         t2 = time.perf_counter()
-        evidence = Evidence(retriever.df, len(retriever.chunks), retriever.manifest["documents"], window)
+        evidence = retriever.evidence(window)
         answer = None
         for event in answerer.stream(text, query, hits, evidence, turns):
             if isinstance(event, Answer):

@@ -16,6 +16,7 @@ from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.manifest import load_index_manifest, open_store
+from rag.read import Window
 from rag.store import chunk_from_record
 from rag.text import shingles, tokenize
 
@@ -53,6 +54,15 @@ class Hit:
     bm25: float
     duplicates: tuple[Chunk, ...] = ()  # near-identical passages from other articles (corroboration)
     sentence_sims: dict = field(default_factory=dict)  # clean (start, end) of a sentence -> cosine to the query
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerer may know about the index besides the hits."""
+    df: dict  # document frequency of each token over chunks
+    n_chunks: int
+    documents: dict  # manifest documents: doc_id -> {title, outlet, path, published, ...}
+    window: Window | None = None  # the period the question asks about, read once by the pipeline
 
 
 class Retriever:
@@ -103,6 +113,15 @@ class Retriever:
             return [(self.order[i], float(scores[i])) for i in best if scores[i] > 0]
         found, scores = self.bm25.retrieve([words], k=min(n, len(self.order)), show_progress=False)
         return [(self.order[int(i)], float(s)) for i, s in zip(found[0], scores[0]) if s > 0]
+
+    @property
+    def documents(self) -> dict:
+        """The indexed articles: doc_id -> {title, outlet, source, published, ...} from the manifest."""
+        return self.manifest["documents"]
+
+    def evidence(self, window: Window | None = None) -> Evidence:
+        """What an answerer may know about this index besides the hits (term statistics, the articles)."""
+        return Evidence(self.df, len(self.chunks), self.documents, window)
 
     def retrieve(self, query: str, top_k: int | None = None, timings: dict | None = None,
                  docs: frozenset[str] | None = None) -> list[Hit]:
