@@ -87,7 +87,9 @@ def clean_condensed(text: str, limit: int = 300) -> str:
     clean_condensed('Query: "Xi letter to Kim"\\nBecause…') -> "Xi letter to Kim" """
     line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
     line = _QUERY_LABEL.sub("", line).strip().strip("\"'“”`").strip()
-    return line if len(line) <= limit else ""
+    words = set(tokenize(line))  # a model that repeats its orders has not written a query
+    echoed = len(words) >= 3 and len(words & set(tokenize(CONDENSE_PROMPT))) >= 0.8 * len(words)
+    return line if len(line) <= limit and not echoed else ""
 
 
 def is_refusal(text: str) -> bool:

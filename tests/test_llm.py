@@ -18,7 +18,8 @@ import pytest
 
 from conftest import RAG, ROOT, SEEDS, rag_env
 from fake_llm import FakeLLM, Reply, Request
-from rag.answer import ABSTAIN_TEXT, Answer, Evidence
+from rag.answer import ABSTAIN_TEXT, Answer
+from rag.retrieve import Evidence
 from rag.config import Settings
 from rag.errors import ConfigError, LLMError
 from rag.prompt import CONDENSE_PROMPT
@@ -554,3 +555,12 @@ def test_cut_repetition():
     assert cut_repetition("Xi wrote [1]. Xi wrote back [2].") == "Xi wrote [1]. Xi wrote back [2]."
     assert cut_repetition("Kim replied [1]. Kim replied") == "Kim replied [1]. Kim replied"  # may go on differently
     assert cut_repetition("Kim replied [1]. Kim replied.") == "Kim replied [1]."
+
+
+def test_a_condensed_query_that_echoes_the_instructions_is_not_used():
+    """A base model continues the prompt: its "query" is the condense prompt, and the offline one is used."""
+    from rag.prompt import clean_condensed
+
+    assert clean_condensed(CONDENSE_PROMPT) == ""
+    assert clean_condensed("Rewrite the user's follow-up question as one stand-alone search query") == ""
+    assert clean_condensed("What did Mao Ning say about North Korea?") == "What did Mao Ning say about North Korea?"
