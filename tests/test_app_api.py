@@ -231,7 +231,7 @@ def test_ask_returns_the_rag_ask_json_contract(client):
         assert c["quote"] == original[c["start"]:c["end"]]
         assert c["context"][c["context_start"]:c["context_start"] + len(c["quote"])] == c["quote"]
     for v in result["verdicts"]:
-        assert set(v) == {"sentence", "markers", "score", "supported", "reason"}
+        assert set(v) == {"sentence", "markers", "score", "supported", "reason", "text", "shown"}
     defaults = client.predict("What was Mike Pompeo planning?", api_name="/ask")  # optional args
     assert defaults["answer"] == result["answer"]
 

@@ -235,11 +235,17 @@ class ChatApp:
         if not any(turn.get("answer") for turn in turns or []):
             gr.Warning("Nothing to export yet: ask a question first.")
             return gr.update(value=None, visible=False)
-        folder = Path(tempfile.mkdtemp(prefix="export-", dir=TEMP_DIR))
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        md, js = folder / f"conversation-{stamp}.md", folder / f"conversation-{stamp}.json"
-        md.write_text(conversation_markdown(turns), encoding="utf-8")
-        js.write_text(json.dumps(conversation_json(turns), ensure_ascii=False, indent=1), encoding="utf-8")
+        try:
+            TEMP_DIR.mkdir(parents=True, exist_ok=True)  # Gradio makes it only when a file first passes through
+            folder = Path(tempfile.mkdtemp(prefix="export-", dir=TEMP_DIR))
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            md, js = folder / f"conversation-{stamp}.md", folder / f"conversation-{stamp}.json"
+            md.write_text(conversation_markdown(turns), encoding="utf-8")
+            js.write_text(json.dumps(conversation_json(turns), ensure_ascii=False, indent=1), encoding="utf-8")
+        except Exception as exc:  # noqa: BLE001 - the reader gets a message, the server keeps serving
+            log_unexpected("while exporting")
+            gr.Warning(f"The conversation could not be exported ({type(exc).__name__}). Please try again.")
+            return gr.update(value=None, visible=False)
         return gr.update(value=[str(md), str(js)], visible=True)
 
 
