@@ -23,9 +23,27 @@ from rag.clean import (Segment, Span, clean_paragraphs, clean_text, find_byline,
 from rag.errors import CorpusError
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",
-           "find_title", "find_byline", "find_outlet", "find_files", "SUFFIXES"]
+           "find_title", "find_byline", "find_outlet", "find_files", "corpus_file", "is_html", "SUFFIXES"]
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def is_html(name: str | Path) -> bool:
+    """Whether a file is read as an HTML page: is_html("a/page.HTM") -> True"""
+    return str(name).lower().endswith(HTML_SUFFIXES)
+
+
+def corpus_file(root: Path, name: str, suffixes: tuple[str, ...] = ()) -> Path | None:
+    """The existing file `name` (or `name` plus one of `suffixes`) inside the corpus folder `root`,
+    resolved; None when there is none or the name leads outside the folder (`..`, a symlink out):
+    corpus_file(Path("seeds"), "001_x", SUFFIXES) -> Path(".../seeds/001_x.txt")"""
+    root = Path(root).resolve()
+    for candidate in (root / name, *(root / f"{name}{suffix}" for suffix in suffixes)):
+        path = candidate.resolve()
+        if path.is_file():
+            return path if path.is_relative_to(root) else None
+    return None
 MAX_BYTES = 5_000_000
 
 
@@ -154,7 +172,7 @@ def load_article(path: Path | str, doc_id: str | None = None, max_bytes: int = M
         original = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path}: not valid UTF-8 (byte {exc.start})") from exc
-    if path.suffix.lower() in (".html", ".htm"):
+    if is_html(path):
         paragraphs = group_inline(original, extract_html_text(original))
     else:
         paragraphs = [(span,) for span in line_spans(original)]
@@ -166,7 +184,7 @@ def load_article(path: Path | str, doc_id: str | None = None, max_bytes: int = M
     lines = [paragraph_text(original, p) for p in paragraphs]
     published, published_from = publication_date(path, original, lines, info.st_mtime)
     title = find_title(text)
-    if path.suffix.lower() in (".html", ".htm"):  # the page's own headline; entities decoded for display
+    if is_html(path):  # the page's own headline; entities decoded for display
         import html
 
         title = find_html_title(original) or " ".join(html.unescape(title).split())
@@ -180,7 +198,7 @@ def publication_date(path: Path, original: str, lines: list[str], mtime: float) 
     """(YYYY-MM-DD, where it came from): an HTML page's own metadata (htmldate: meta tags, JSON-LD,
     <time>, the URL), else a "Published:" or dateline line at the top of the text, else the file's
     modification time, which says when the file was saved, not when the article was written."""
-    if path.suffix.lower() in (".html", ".htm"):
+    if is_html(path):
         import logging
 
         from htmldate import find_date

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.corpus import corpus_file, is_html
 from rag.errors import BadInput, CorpusError
 
 FORMAT = "rag-news-export"
@@ -161,10 +162,10 @@ def export_turns(data: object) -> list[dict]:
 
 def check_citation(c: dict, root: Path) -> tuple[str, str, str | None] | None:
     """(kind, detail, text found) when the cited file no longer holds the quote, else None."""
-    path = (root / c["source"]).resolve()
-    if not path.is_relative_to(root):
-        return "outside the corpus", f"refused: the path leads outside the corpus folder {root}", None
-    if not path.is_file():
+    path = corpus_file(root, c["source"])
+    if path is None:
+        if not (root / c["source"]).resolve().is_relative_to(root):
+            return "outside the corpus", f"refused: the path leads outside the corpus folder {root}", None
         return "missing file", "the file is missing from the corpus", None
     try:
         raw = path.read_bytes()
@@ -173,7 +174,7 @@ def check_citation(c: dict, root: Path) -> tuple[str, str, str | None] | None:
         return "unreadable", f"cannot be read as UTF-8 text ({exc})", None
     start, end, quote = c["start"], c["end"], c["quote"]
     found = text[start:end]
-    if not same_text(found, quote, path.suffix.lower() in (".html", ".htm")):
+    if not same_text(found, quote, is_html(path)):
         moved = text.find(quote) if quote else -1
         where = f"; the quote is now at characters {moved}–{moved + len(quote)}" if moved >= 0 else ""
         if end > len(text):

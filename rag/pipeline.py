@@ -261,7 +261,7 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
     [{"n", "doc_id" or "source", "start", "end"}]}, spans of files in the corpus folder. BadInput names
     what is wrong (no answer, a citation outside its file, a file not in the corpus)."""
     from rag.cite import check_citations
-    from rag.corpus import SUFFIXES
+    from rag.corpus import SUFFIXES, corpus_file
 
     if not isinstance(data, dict) or not isinstance(data.get("answer"), str) or not data["answer"].strip():
         raise BadInput('the input needs "answer": the answer text with [n] markers')
@@ -277,9 +277,8 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
         name = c.get("source") or c.get("doc_id")
         if not isinstance(name, str) or not name:
             raise BadInput(f"citation {c['n']} names no file (doc_id or source)")
-        candidates = [root / name] + [root / f"{name}{suffix}" for suffix in SUFFIXES]
-        path = next((p.resolve() for p in candidates if p.resolve().is_file()), None)
-        if path is None or not path.is_relative_to(root):
+        path = corpus_file(root, name, SUFFIXES)
+        if path is None:
             raise BadInput(f"citation {c['n']}: no file {name!r} in the corpus {settings.corpus_dir}")
         try:
             text = path.read_bytes().decode("utf-8")

@@ -326,3 +326,18 @@ def test_publication_dates_come_from_the_page_then_the_text_then_the_file(tmp_pa
     assert (articles["a"].published, articles["a"].published_from) == ("2022-10-10", "page")
     assert (articles["b"].published, articles["b"].published_from) == ("2019-03-04", "text")
     assert (articles["c"].published, articles["c"].published_from) == ("2020-09-13", "file")
+
+
+def test_corpus_file_stays_inside_the_corpus_and_is_html_by_suffix(tmp_path):
+    from rag.corpus import SUFFIXES, corpus_file, is_html
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text("A.", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("no", encoding="utf-8")
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert corpus_file(root, "a.txt") == (root / "a.txt").resolve()
+    assert corpus_file(root, "a", SUFFIXES) == (root / "a.txt").resolve()  # a doc_id finds its file
+    assert corpus_file(root, "../secret.txt") is None and corpus_file(root, "link.txt") is None
+    assert corpus_file(root, "missing.txt") is None
+    assert is_html("x/Page.HTM") and is_html("p.html") and not is_html("p.txt")

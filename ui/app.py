@@ -25,6 +25,7 @@ os.environ.setdefault("GRADIO_TEMP_DIR", str(TEMP_DIR))
 
 import gradio as gr  # noqa: E402
 
+from rag.corpus import SUFFIXES  # noqa: E402
 from rag.errors import (  # noqa: E402
     BadInput, IndexCorrupt, IndexMismatch, IndexMissing, LLMError, RagError, StoreUnavailable)
 from ui import render  # noqa: E402
@@ -186,8 +187,6 @@ class ChatApp:
     def check(self, answer: str, citations: list | str | None = None) -> dict:
         """Check any cited answer against the corpus; returns what `rag check --json` prints.
         citations: [{"n", "doc_id" or "source", "start", "end"}, ...] (or its JSON text)."""
-        import json
-
         from rag.pipeline import check_answer
 
         try:
@@ -292,7 +291,7 @@ def build_demo(assistant) -> gr.Blocks:
                     if not settings.read_only:
                         with gr.Accordion("Add articles", open=False, elem_id="rag-upload"):
                             files = gr.File(label="Drop or pick .txt, .md or .html articles", file_count="multiple",
-                                            file_types=[".txt", ".md", ".html", ".htm"], elem_id="rag-upload-files")
+                                            file_types=list(SUFFIXES), elem_id="rag-upload-files")
                             ingest = gr.HTML(render.render_ingest(assistant.indexing_status()), elem_id="rag-ingest")
                             timer = gr.Timer(1.0, active=False)
             with gr.Column(scale=2, min_width=280, elem_id="rag-sources-col"):

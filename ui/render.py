@@ -11,6 +11,7 @@ import html
 import re
 from pathlib import PurePath
 
+from rag.corpus import is_html
 from rag.text import MARKER
 
 # Characters the Chatbot's Markdown/KaTeX pass would act on; as entities they stay plain text.
@@ -284,7 +285,7 @@ def verdict_html(verdicts: list[dict]) -> str:
 
 def is_page(citation: dict) -> bool:
     """Whether a citation quotes an HTML page (whose text keeps its entities, as in the file)."""
-    return str(citation.get("source") or "").lower().endswith((".html", ".htm"))
+    return is_html(citation.get("source") or "")
 
 
 def shown_text(citation: dict, text: str) -> str:
