@@ -26,6 +26,9 @@ class Settings:
     corpus_dir: str = "seeds"
     # Folder holding the persisted index (Chroma generations + manifest.json).
     index_dir: str = "index"
+    # Where vectors live: "chroma" (embedded in index_dir, or the server at chroma_url) or "memory" (held
+    # in this process, nothing persisted: for tests and throwaway indexes). See rag.store.STORES.
+    store: str = "chroma"
     # URL of a Chroma server (e.g. http://127.0.0.1:8000); empty = embedded persistent Chroma.
     chroma_url: str = ""
     # Prefix of the Chroma collection names this project creates.
@@ -46,6 +49,8 @@ class Settings:
     chunk_tokens: int = 256
     # Tokens of trailing context repeated at the start of the next chunk (whole sentences).
     chunk_overlap: int = 48
+    # Retriever: "hybrid" (dense vectors and BM25, fused by reciprocal rank). See rag.pipeline.RETRIEVERS.
+    retriever: str = "hybrid"
     # Candidates taken from each retriever (dense and BM25) before fusion.
     candidates: int = 20
     # Evidence chunks kept after fusion and near-duplicate grouping.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import shutil
 import time
 import uuid
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (expected_config, load_checked_manifest, open_store, store_location_kind, verify_index,
                           write_manifest)
-from rag.store import SENTENCE_SUFFIX, ChromaStore, chunk_metadata, sentence_id, sentence_metadata
+from rag.store import StoreBackend, chunk_metadata, sentence_id, sentence_metadata, store_backend
 
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
 
@@ -126,20 +125,12 @@ def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, l
     return added, updated, removed, unchanged
 
 
-def _collect_garbage(settings: Settings, keep: set[str]) -> None:
+def _collect_garbage(backend: StoreBackend, prefix: str, keep: set[str]) -> None:
     """Drop generations other than the live one and the one before it (readers may still use it).
     Runs under the index lock, so a generation not in `keep` belongs to a killed build."""
-    prefix = settings.collection_prefix + "-"
-    if settings.chroma_url:
-        client = ChromaStore(settings.chroma_url, sorted(keep)[-1]).client
-        names = [getattr(c, "name", c) for c in client.list_collections()]
-        for name in names:
-            if name.startswith(prefix) and name.removesuffix(SENTENCE_SUFFIX) not in keep:
-                client.delete_collection(name)
-        return
-    for path in settings.index_path.glob(prefix + "*"):
-        if path.is_dir() and path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+    for generation in backend.generations(prefix + "-"):
+        if generation not in keep:
+            backend.drop(generation)
 
 
 def unchanged_report(settings: Settings, old: dict | None, articles: list[Article], warnings: list,
@@ -182,11 +173,12 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     "embedder_runtime": getattr(embedder, "runtime", type(embedder).__name__),
                     "document_fields": DOCUMENT_FIELDS,
                     "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
-        new_store = open_store(settings, manifest, create=True)
+        backend = store_backend(settings)
+        new_store = backend.open(generation, create=True)
         try:
             kept = set(unchanged)
             by_id = {a.doc_id: a for a in articles}
-            new_sentences = open_store(settings, manifest, create=True, sentences=True)
+            new_sentences = backend.open(generation, create=True, sentences=True)
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
                 for sentences in (False, True):
@@ -225,11 +217,10 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                                    f"{sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
             write_manifest(index_dir, manifest)
         except BaseException:
-            new_store.drop()
-            ChromaStore.drop_collection(settings.chroma_url, manifest["collection"] + SENTENCE_SUFFIX)
+            backend.drop(generation)
             raise
         keep = {generation} | ({old["collection"]} if old else set())
-        _collect_garbage(settings, keep)
+        _collect_garbage(backend, settings.collection_prefix, keep)
         return IndexReport(tuple(added), tuple(updated), tuple(removed), tuple(unchanged), manifest["chunk_count"],
                            len(chunks), tuple(warnings),
                            {"embed": round((t2 - t1) * 1000, 1), "store": round((t3 - t2) * 1000, 1),

@@ -17,7 +17,7 @@ from pathlib import Path
 from rag.config import Settings
 from rag.embed import embedder_id
 from rag.errors import REBUILD_HINT, IndexCorrupt, IndexMismatch, IndexMissing
-from rag.store import SENTENCE_SUFFIX, ChromaStore
+from rag.store import VectorStore, store_backend
 
 FORMAT_VERSION = 2  # 2: each generation also holds a sentence collection
 MANIFEST = "manifest.json"
@@ -78,7 +78,7 @@ def check_manifest(manifest: dict, settings: Settings) -> None:
             raise IndexMismatch(f"the index at {settings.index_dir} was built with {key}={manifest.get(key)!r} "
                                 f"but the settings say {value!r}. {REBUILD_HINT}")
     if manifest.get("store") != store_location_kind(settings):
-        raise IndexMismatch(f"the index at {settings.index_dir} lives in a {manifest.get('store')} Chroma, "
+        raise IndexMismatch(f"the index at {settings.index_dir} lives in a {manifest.get('store')} store, "
                             f"the settings name a {store_location_kind(settings)} one. {REBUILD_HINT}")
 
 
@@ -92,15 +92,13 @@ def verify_index(settings: Settings, manifest: dict) -> None:
 
 
 def store_location_kind(settings: Settings) -> str:
-    return "server" if settings.chroma_url else "embedded"
+    """Where the settings keep an index: "embedded" or "server" (Chroma), or "memory"."""
+    return store_backend(settings).kind
 
 
-def open_store(settings: Settings, manifest: dict, create: bool = False, sentences: bool = False) -> ChromaStore:
+def open_store(settings: Settings, manifest: dict, create: bool = False, sentences: bool = False) -> VectorStore:
     """The generation's chunk collection, or with sentences=True its sentence collection."""
-    name = manifest["collection"] + (SENTENCE_SUFFIX if sentences else "")
-    if settings.chroma_url:
-        return ChromaStore(settings.chroma_url, name, create=create)
-    return ChromaStore(str(settings.index_path / manifest["collection"]), name, create=create)
+    return store_backend(settings).open(manifest["collection"], create=create, sentences=sentences)
 
 
 def load_checked_manifest(settings: Settings) -> dict | None:

@@ -9,13 +9,14 @@ uploads (rag.ingest) and updates the index in a background thread while question
 from __future__ import annotations
 
 import datetime
+import functools
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from rag.answer import Answer, ExtractiveAnswerer
+from rag.answer import Answer, Answerer, ExtractiveAnswerer
 from rag.chat import clean_text, condense_question, is_followup, validate_history
 from rag.cite import CheckResult
 from rag.config import Settings
@@ -26,10 +27,9 @@ from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
 
 if TYPE_CHECKING:
+    from rag.embed import Embedder
     from rag.indexer import IndexReport
-
-MODES = ("extractive", "llm")
-
+    from rag.llm import ChatLLM
 
 def clean_question(question: object, limit: int) -> str:
     """The question with control characters removed, or BadInput: clean_question(" hi\\x00 ", 10) -> "hi" """
@@ -104,12 +104,18 @@ def index_for_answering(assistant: "Assistant", say: Callable[[str], None]) -> I
 
 
 class Assistant:
-    def __init__(self, settings: Settings, embedder=None):
-        from rag.embed import build_embedder
+    """Answers questions from the live index generation. Its parts come from `build_assistant`: the
+    embedder, a factory that opens a generation for retrieval, and a factory per answer mode (an
+    answerer is built on first use, so the LLM client is made only when that mode is asked for)."""
 
+    def __init__(self, settings: Settings, embedder: Embedder,
+                 make_retriever: Callable[[Settings, Embedder], Retriever],
+                 make_answerers: dict[str, Callable[[], Answerer]]):
         self.settings = settings
-        self.embedder = embedder or build_embedder(settings)
-        self._answerers: dict = {"extractive": ExtractiveAnswerer(settings)}
+        self.embedder = embedder
+        self._make_retriever = make_retriever
+        self._make_answerers = make_answerers
+        self._answerers: dict[str, Answerer] = {}
         self._retriever: Retriever | None = None
         self._stamp: tuple | None = None
         self._lock = threading.Lock()
@@ -150,7 +156,7 @@ class Assistant:
         if self._retriever is None or stamp != self._stamp:
             with self._lock:
                 if self._retriever is None or stamp != self._stamp:
-                    fresh = Retriever(self.settings, self.embedder)
+                    fresh = self._make_retriever(self.settings, self.embedder)
                     self._retriever, self._stamp = fresh, stamp
         return self._retriever
 
@@ -198,12 +204,12 @@ class Assistant:
     def available_modes(self) -> list[str]:
         return available_modes(self.settings)
 
-    def answerer(self, mode: str):
+    def answerer(self, mode: str | None) -> Answerer:
         mode = parse_mode(mode, self.settings.mode)
         if mode not in self._answerers:
-            from rag.llm import build_llm_answerer
-
-            self._answerers["llm"] = build_llm_answerer(self.settings, self._answerers["extractive"])
+            with self._lock:
+                if mode not in self._answerers:
+                    self._answerers[mode] = registered(self._make_answerers, mode, "mode")()
         return self._answerers[mode]
 
     def _prepare(self, question, history, top_k):
@@ -291,6 +297,44 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
     return check_citations(clean_text(data["answer"], "the answer", 20000), sources, settings.support_threshold)
 
 
-def build_assistant(settings: Settings | None = None, embedder=None) -> Assistant:
-    """The one way the CLI, UI and evaluation get an assistant."""
-    return Assistant(settings or Settings(), embedder)
+def registered(registry: dict, name: object, what: str):
+    """registry[name], or ConfigError naming the known ones: registered({"a": 1}, "b", "mode") ->
+    ConfigError("unknown mode 'b'; known modes: a")"""
+    try:
+        return registry[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown {what} {str(name)[:40]!r}; known {what}s: {', '.join(sorted(registry))}") from None
+
+
+def _llm_answerer(settings: Settings, extractive: ExtractiveAnswerer, chat_llm: ChatLLM | None) -> Answerer:
+    from rag.llm import LLMAnswerer, build_chat_llm  # the LLM client library loads only for this mode
+
+    return LLMAnswerer(settings, chat_llm or build_chat_llm(settings), extractive)
+
+
+# The registries `build_assistant` composes from; a setting names one entry of each (an unknown name is
+# a ConfigError listing the known ones). Embedders: rag.embed.EMBEDDERS; stores: rag.store.STORES.
+RETRIEVERS: dict[str, Callable[[Settings, Embedder], Retriever]] = {"hybrid": Retriever}
+ANSWERERS: dict[str, Callable[[Settings, ExtractiveAnswerer, "ChatLLM | None"], Answerer]] = {
+    "extractive": lambda settings, extractive, chat_llm: extractive,
+    "llm": _llm_answerer,
+}
+MODES = tuple(ANSWERERS)
+
+
+def build_assistant(settings: Settings | None = None, embedder: Embedder | None = None,
+                    chat_llm: ChatLLM | None = None) -> Assistant:
+    """The composition root: the one way the CLI, the UI and the evaluation get an assistant. Builds
+    the embedder (`settings.embedder`), checks the store (`settings.store`) and the retriever
+    (`settings.retriever`), and registers an answerer per mode. `embedder` and `chat_llm` (a model for
+    the "llm" mode) replace the configured ones, as tests and embedding apps need."""
+    from rag.embed import build_embedder
+    from rag.store import store_backend
+
+    settings = settings or Settings()
+    store_backend(settings)  # an unknown store fails here, not at the first question
+    make_retriever = registered(RETRIEVERS, settings.retriever, "retriever")
+    embedder = embedder or build_embedder(settings)
+    extractive = ExtractiveAnswerer(settings)
+    make_answerers = {mode: functools.partial(make, settings, extractive, chat_llm) for mode, make in ANSWERERS.items()}
+    return Assistant(settings, embedder, make_retriever, make_answerers)

@@ -12,12 +12,13 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlparse
 
 from rag.chunk import Chunk, Sentence
-from rag.errors import REBUILD_HINT, IndexCorrupt, StoreUnavailable
+from rag.errors import REBUILD_HINT, ConfigError, IndexCorrupt, StoreUnavailable
 
 PAGE = 1000
 SENTENCE_SUFFIX = "-s"  # each generation has a chunk collection and a sentence collection
@@ -33,6 +34,25 @@ class VectorStore(Protocol):
     def records(self, with_vectors: bool = False) -> Iterator[tuple[str, str, dict, list | None]]: ...
 
     def count(self) -> int: ...
+
+
+class StoreBackend(Protocol):
+    """Where an index's generations live: what the indexer, the retriever and the cleanup call.
+    A generation is a chunk collection and a sentence collection (its name + SENTENCE_SUFFIX)."""
+
+    kind: str  # recorded in the manifest: an index is refused by a backend of another kind
+
+    def open(self, generation: str, create: bool = False, sentences: bool = False) -> VectorStore:
+        """A generation's chunk (or sentence) collection; IndexCorrupt if it is missing and not `create`."""
+        ...
+
+    def generations(self, prefix: str) -> list[str]:
+        """The generations this backend holds whose names start with `prefix`."""
+        ...
+
+    def drop(self, generation: str) -> None:
+        """Delete a generation, both collections (best effort: it may already be gone)."""
+        ...
 
 
 class MemoryStore:
@@ -68,6 +88,39 @@ class MemoryStore:
 
     def count(self) -> int:
         return len(self._rows)
+
+
+class MemoryBackend:
+    """Generations held in this process, one pair of `MemoryStore`s each, shared by every backend for
+    the same index folder (so an assistant and its background indexer see the same index). Nothing
+    is persisted: a manifest left on disk by another process opens as a missing generation."""
+
+    kind = "memory"
+    _held: dict[tuple[str, str], MemoryStore] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, index_dir: str):
+        self.root = str(Path(index_dir).resolve())
+
+    def open(self, generation: str, create: bool = False, sentences: bool = False) -> MemoryStore:
+        key = (self.root, generation + (SENTENCE_SUFFIX if sentences else ""))
+        with self._lock:
+            if key not in self._held:
+                if not create:
+                    raise IndexCorrupt(f"the in-memory generation {generation} is not in this process "
+                                       f"(nothing of a memory store outlives it). {REBUILD_HINT}")
+                self._held[key] = MemoryStore()
+            return self._held[key]
+
+    def generations(self, prefix: str) -> list[str]:
+        with self._lock:
+            return sorted({name.removesuffix(SENTENCE_SUFFIX) for root, name in self._held
+                           if root == self.root and name.startswith(prefix)})
+
+    def drop(self, generation: str) -> None:
+        with self._lock:
+            for name in (generation, generation + SENTENCE_SUFFIX):
+                self._held.pop((self.root, name), None)
 
 
 def chunk_metadata(chunk: Chunk, title: str) -> dict:
@@ -202,24 +255,68 @@ class ChromaStore:
     def count(self) -> int:
         return int(self._call(self.collection.count))
 
-    @staticmethod
-    def drop_collection(server_url: str, name: str) -> None:
-        """Best-effort removal of a server collection (embedded generations go with their folder)."""
-        if server_url:
+
+
+class ChromaBackend:
+    """Generations in Chroma: embedded, each generation in its own folder under the index folder; or
+    on a Chroma server (`chroma_url`), each a pair of collections."""
+
+    def __init__(self, index_dir: str, chroma_url: str = ""):
+        self.index_dir, self.url = Path(index_dir), chroma_url
+        self.kind = "server" if chroma_url else "embedded"
+
+    def open(self, generation: str, create: bool = False, sentences: bool = False) -> ChromaStore:
+        name = generation + (SENTENCE_SUFFIX if sentences else "")
+        return ChromaStore(self.url or str(self.index_dir / generation), name, create=create)
+
+    def _client(self):
+        import chromadb
+
+        url = urlparse(self.url)
+        try:
+            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                       ssl=url.scheme == "https", settings=_client_settings())
+        except Exception as exc:  # noqa: BLE001
+            raise _unavailable(self.url, exc) from exc
+
+    def generations(self, prefix: str) -> list[str]:
+        if not self.url:
+            return sorted(p.name for p in self.index_dir.glob(prefix + "*") if p.is_dir())
+        try:
+            names = [getattr(c, "name", c) for c in self._client().list_collections()]
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise _unavailable(self.url, exc) from exc
+        return sorted({n.removesuffix(SENTENCE_SUFFIX) for n in names if n.startswith(prefix)})
+
+    def drop(self, generation: str) -> None:
+        if not self.url:
+            shutil.rmtree(self.index_dir / generation, ignore_errors=True)
+            return
+        try:
+            client = self._client()
+        except StoreUnavailable:
+            return
+        for name in (generation, generation + SENTENCE_SUFFIX):
             try:
-                ChromaStore(server_url, name).client.delete_collection(name)
-            except Exception:  # noqa: BLE001
+                client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - already gone
                 pass
 
-    def drop(self) -> None:
-        """Delete this generation (best effort: the old generation may already be gone)."""
-        if self.is_server:
-            try:
-                self.client.delete_collection(self.name)
-            except Exception:  # noqa: BLE001
-                pass
-        else:
-            shutil.rmtree(self.location, ignore_errors=True)
+
+# The store registry: `Settings.store` names one.
+STORES = {"chroma": lambda settings: ChromaBackend(settings.index_dir, settings.chroma_url),
+          "memory": lambda settings: MemoryBackend(settings.index_dir)}
+
+
+def store_backend(settings) -> StoreBackend:
+    """The backend `settings.store` names: store_backend(Settings(store="memory")).kind -> "memory" """
+    try:
+        make = STORES[settings.store]
+    except KeyError:
+        raise ConfigError(f"unknown store {settings.store!r}; known stores: {', '.join(sorted(STORES))}") from None
+    return make(settings)
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

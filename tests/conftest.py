@@ -125,3 +125,9 @@ def tmp_settings(tmp_path, corpus_copy):
     from rag.config import Settings
 
     return Settings(corpus_dir=str(corpus_copy), index_dir=str(tmp_path / "index"))
+
+
+@pytest.fixture
+def memory_settings(tmp_settings):
+    """tmp_settings with the vectors held in this process (rag.store.MemoryBackend): no Chroma at all."""
+    return tmp_settings.replace(store="memory")

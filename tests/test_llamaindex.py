@@ -12,15 +12,15 @@ import pytest
 from tests.conftest import ROOT, rag_env
 
 
-def test_retriever_nodes_point_into_the_original_files_and_the_engine_returns_the_cited_spans(tmp_settings,
+def test_retriever_nodes_point_into_the_original_files_and_the_engine_returns_the_cited_spans(memory_settings,
                                                                                                fake_embedder):
     from llama_index.core.base.response.schema import Response
     from llama_index.core.retrievers import BaseRetriever
 
     from rag.llamaindex import CheckedQueryEngine, NewsRetriever
-    from rag.pipeline import Assistant
+    from rag.pipeline import build_assistant
 
-    assistant = Assistant(tmp_settings, embedder=fake_embedder)
+    assistant = build_assistant(memory_settings, embedder=fake_embedder)
     assistant.index()
     retriever = NewsRetriever(assistant, top_k=3)
     assert isinstance(retriever, BaseRetriever)
@@ -28,7 +28,7 @@ def test_retriever_nodes_point_into_the_original_files_and_the_engine_returns_th
     assert 1 <= len(nodes) <= 3 and nodes[0].score >= nodes[-1].score
     for hit in nodes:
         meta = hit.node.metadata
-        original = (Path(tmp_settings.corpus_dir) / meta["source"]).read_text(encoding="utf-8")
+        original = (Path(memory_settings.corpus_dir) / meta["source"]).read_text(encoding="utf-8")
         span = original[hit.node.start_char_idx:hit.node.end_char_idx]
         assert span.split()[:3] == hit.node.text.split()[:3] and meta["title"]
     response = CheckedQueryEngine(assistant).query("What was Mike Pompeo planning?")
@@ -36,7 +36,7 @@ def test_retriever_nodes_point_into_the_original_files_and_the_engine_returns_th
     assert response.metadata["supported"] and not response.metadata["abstained"]
     for cited in response.source_nodes:
         meta = cited.node.metadata
-        original = (Path(tmp_settings.corpus_dir) / meta["source"]).read_text(encoding="utf-8")
+        original = (Path(memory_settings.corpus_dir) / meta["source"]).read_text(encoding="utf-8")
         assert original[cited.node.start_char_idx:cited.node.end_char_idx] == cited.node.text
         assert f"[{meta['n']}]" in response.response
     assert CheckedQueryEngine(assistant).query("Who won the 2022 World Cup?").metadata["abstained"]

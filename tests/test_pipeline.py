@@ -55,10 +55,10 @@ TRAM = ("Aarhus opens its second tram line\n\nAarhus, 4 April 2023 - The city's 
         "to the harbour district of Nordhavnen, carries 40,000 riders a day, the city council said.\n").encode()
 
 
-def test_add_articles_with_a_fake_embedder(tmp_settings, corpus_copy, fake_embedder):
-    from rag.pipeline import Assistant
+def test_add_articles_with_a_fake_embedder(memory_settings, corpus_copy, fake_embedder):
+    from rag.pipeline import build_assistant
 
-    assistant = Assistant(tmp_settings, embedder=fake_embedder)
+    assistant = build_assistant(memory_settings, embedder=fake_embedder)
     assistant.index()
     before = assistant.status()
     assert {"outlets", "date_range", "dated", "documents", "titles"} <= set(before)
@@ -81,11 +81,11 @@ def test_add_articles_with_a_fake_embedder(tmp_settings, corpus_copy, fake_embed
     assert not assistant.indexing_status()["running"]  # nothing added, nothing to index
 
 
-def test_add_articles_keeps_an_index_error_in_the_status(tmp_settings, corpus_copy, fake_embedder):
-    from rag.pipeline import Assistant
+def test_add_articles_keeps_an_index_error_in_the_status(memory_settings, corpus_copy, fake_embedder):
+    from rag.pipeline import build_assistant
 
-    Assistant(tmp_settings, embedder=fake_embedder).index()
-    broken = Assistant(tmp_settings.replace(chunk_tokens=64), embedder=fake_embedder)  # built with other settings
+    build_assistant(memory_settings, embedder=fake_embedder).index()
+    broken = build_assistant(memory_settings.replace(chunk_tokens=64), embedder=fake_embedder)  # built with other settings
     assert broken.add_articles([("cat.txt", CAT)]).saved == ("cat.txt",)
     assert broken.wait_for_indexing(30)
     status = broken.indexing_status()
@@ -100,9 +100,9 @@ def test_added_article_is_answerable_while_the_old_index_keeps_answering(tmp_set
     import threading
     import time
 
-    from rag.pipeline import Assistant
+    from rag.pipeline import build_assistant
 
-    assistant = Assistant(tmp_settings, embedder=embedder)
+    assistant = build_assistant(tmp_settings, embedder=embedder)
     assistant.index()
     old_generation = assistant.retriever.generation
     embedding, release = threading.Event(), threading.Event()
@@ -147,3 +147,65 @@ def test_added_article_is_answerable_while_the_old_index_keeps_answering(tmp_set
     assert binary.rejected == (("photo.txt", "binary file (contains NUL bytes)"),) and not binary.written
     assert sorted(p.name for p in corpus_copy.iterdir()) == before
     assert not assistant.indexing_status()["running"]
+
+
+def test_build_assistant_composes_from_the_registries(memory_settings, fake_embedder):
+    from rag.answer import ExtractiveAnswerer
+    from rag.pipeline import ANSWERERS, MODES, RETRIEVERS, build_assistant
+
+    assert MODES == tuple(ANSWERERS) == ("extractive", "llm") and set(RETRIEVERS) == {"hybrid"}
+    for field, name, known in (("retriever", "dense", "known retrievers: hybrid"),
+                               ("store", "redis", "known stores: chroma, memory"),
+                               ("embedder", "bogus:model", "unknown embedder backend 'bogus'")):
+        with pytest.raises(ConfigError, match=known):
+            build_assistant(memory_settings.replace(**{field: name}), embedder=None if field == "embedder" else fake_embedder)
+    assistant = build_assistant(memory_settings, embedder=fake_embedder)
+    assert isinstance(assistant.answerer("extractive"), ExtractiveAnswerer)
+    assert assistant.answerer(None) is assistant.answerer("extractive")  # built once, the default mode
+    with pytest.raises(ConfigError, match="known modes: extractive, llm"):
+        assistant.answerer("bogus")
+    # The LLM mode with no server configured fails when asked for, naming what is missing, not at start.
+    with pytest.raises(ConfigError):
+        assistant.answerer("llm")
+
+
+def test_an_injected_chat_model_answers_in_llm_mode(memory_settings, fake_embedder):
+    from rag.llm import LLMAnswerer
+    from rag.pipeline import build_assistant
+
+    class Model:  # a ChatLLM: complete and stream
+        def __init__(self):
+            self.calls = 0
+
+        def complete(self, messages):
+            self.calls += 1
+            return "I cannot answer that from these articles."
+
+        def stream(self, messages):
+            yield self.complete(messages)
+
+    model = Model()
+    assistant = build_assistant(memory_settings, embedder=fake_embedder, chat_llm=model)
+    assistant.index()
+    answerer = assistant.answerer("llm")
+    assert isinstance(answerer, LLMAnswerer) and answerer.llm is model
+    answer = assistant.ask("What did Xi Jinping write to Kim Jong Un?", mode="llm")
+    # The offline gate found evidence, so the model was asked once, and its refusal is the abstention.
+    assert answer.mode == "llm" and model.calls == 1 and answer.abstained
+
+
+def test_old_generations_are_collected_through_the_store_backend(memory_settings, corpus_copy, fake_embedder):
+    from rag.pipeline import build_assistant
+    from rag.store import store_backend
+
+    assistant = build_assistant(memory_settings, embedder=fake_embedder)
+    backend = store_backend(memory_settings)
+    assistant.index()
+    first = backend.generations("rag-")
+    for i in range(3):  # each change makes a new generation; the live one and the one before it stay
+        (corpus_copy / f"extra-{i}.txt").write_bytes(CAT.replace(b"Mykines", f"Mykines{i}".encode()))
+        assistant.index()
+    live = assistant.status()["generation"]
+    kept = backend.generations("rag-")
+    assert len(first) == 1 and len(kept) == 2 and live in kept and first[0] not in kept
+    assert assistant.ask("Who rescued the cat on Nolsoy?").citations  # answered from the live generation

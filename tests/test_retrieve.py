@@ -47,15 +47,15 @@ def test_weighted_fusion():
     assert fused[0][0] == "b"
 
 
-def test_retrieval_can_be_held_to_some_documents(tmp_settings):
+def test_retrieval_can_be_held_to_some_documents(memory_settings):
     """Dense (chunks and sentences, filtered by Chroma) and BM25 alike keep to the documents given."""
     from rag.indexer import build_index
     from rag.retrieve import Retriever
     from tests.conftest import FakeEmbedder
 
     emb = FakeEmbedder()
-    build_index(tmp_settings, emb)
-    retriever = Retriever(tmp_settings, emb)
+    build_index(memory_settings, emb)
+    retriever = Retriever(memory_settings, emb)
     only = frozenset({"003_443b657839c6b62c"})
     hits = retriever.retrieve("Kim Jong Un letter Xi Jinping", docs=only)
     assert hits and {h.chunk.doc_id for h in hits} == only

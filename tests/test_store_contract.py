@@ -63,3 +63,60 @@ def test_adding_an_id_again_replaces_it_and_records_page_through_everything(stor
     assert rows["a#1"][1]["doc_id"] == "a" and rows["a#1"][1]["start"] == 17
     assert [float(x) for x in rows["a#1"][2]] == pytest.approx([0.8, 0.6, 0.0], abs=1e-6)
     assert all(vec is None for *_, vec in store.records())
+
+
+# -- backends: where generations live (what the indexer, the retriever and the cleanup call) ----------
+@pytest.fixture(params=["memory", "chroma-embedded", pytest.param("chroma-server", marks=pytest.mark.server)])
+def backend(request, tmp_path):
+    from rag.store import ChromaBackend, MemoryBackend
+
+    if request.param == "memory":
+        yield MemoryBackend(str(tmp_path / "index"))
+    elif request.param == "chroma-embedded":
+        yield ChromaBackend(str(tmp_path / "index"))
+    else:
+        from tests.chroma_server import ChromaServer
+
+        server = ChromaServer(tmp_path / "chroma-data").start()
+        try:
+            yield ChromaBackend(str(tmp_path / "index"), server.url)
+        finally:
+            server.stop()
+
+
+def test_backend_opens_lists_and_drops_generations(backend):
+    from rag.errors import IndexCorrupt
+
+    with pytest.raises(IndexCorrupt):
+        backend.open("rag-1", create=False)  # a generation that was never made is missing, not empty
+    for gen in ("rag-1", "rag-2", "other-1"):
+        filled(backend.open(gen, create=True))
+        backend.open(gen, create=True, sentences=True).add(["s"], ["Xi wrote."], [{"doc_id": "a"}], [[1.0, 0, 0]])
+    assert backend.generations("rag-") == ["rag-1", "rag-2"]  # one name per generation, its sentences included
+    assert backend.open("rag-2").count() == 4 and backend.open("rag-2", sentences=True).count() == 1
+    backend.drop("rag-1")
+    backend.drop("rag-1")  # dropping what is gone is not an error
+    assert backend.generations("rag-") == ["rag-2"] and backend.generations("other-") == ["other-1"]
+    with pytest.raises(IndexCorrupt):
+        backend.open("rag-1", sentences=True)
+    assert backend.open("rag-2").query([1.0, 0.0, 0.0], 1)[0][0] == "a#0"
+
+
+def test_memory_backends_of_one_index_folder_share_it(tmp_path):
+    from rag.store import MemoryBackend
+
+    filled(MemoryBackend(str(tmp_path / "index")).open("rag-1", create=True))
+    assert MemoryBackend(str(tmp_path / "index" / ".." / "index")).open("rag-1").count() == 4
+    assert MemoryBackend(str(tmp_path / "elsewhere")).generations("rag-") == []
+
+
+def test_store_registry_names_the_known_stores(tmp_path):
+    from rag.config import Settings
+    from rag.errors import ConfigError
+    from rag.store import store_backend
+
+    assert store_backend(Settings(index_dir=str(tmp_path), store="memory")).kind == "memory"
+    assert store_backend(Settings(index_dir=str(tmp_path))).kind == "embedded"
+    assert store_backend(Settings(index_dir=str(tmp_path), chroma_url="http://127.0.0.1:9")).kind == "server"
+    with pytest.raises(ConfigError, match="unknown store 'redis'; known stores: chroma, memory"):
+        store_backend(Settings(store="redis"))
