@@ -3,6 +3,8 @@
 The answerer only asks the model when the extractive answerer would not abstain, holds the
 generated text to the same citation check, and turns every server failure into an `LLMError`
 with a plain message, then into the labelled offline answer unless `llm_fallback = "error"`.
+After a failure that says the server is down, the adapter fails fast for BREAKER_SECONDS (a circuit
+breaker), so a follow-up whose condense step failed does not wait on the same server again to answer.
 The API key lives only inside the adapter: no message, repr or log line built here contains it.
 Prompts and post-processing are in `rag.prompt`; this module does the talking.
 """
@@ -34,6 +36,8 @@ EMPTY = "the LLM server sent an empty answer"
 UNSUPPORTED_NOTICE = "The LLM's answer is not shown: none of its sentences is supported by a passage it cites."
 OLLAMA_CONTEXT = 8192  # set explicitly: left unset, llama-index asks the server for it on every call
 _END = object()  # what the reading thread sends after the last piece
+BREAKER_SECONDS = 10.0  # after a failure that says the server is down, calls this soon fail at once
+STICKY_STATUSES = (401, 403, 404, 408, 429)  # besides 5xx, statuses the next request would get too
 
 log = logging.getLogger("rag.llm")
 
@@ -73,8 +77,35 @@ def _chat_messages(messages: Sequence[Message]):
     return [ChatMessage(role=role, content=content) for role, content in messages]
 
 
+class CircuitBreaker:
+    """Fails fast after a server failure: for `cooldown` seconds of `clock`, `check()` raises that
+    failure's LLMError at once instead of letting the caller wait on the same server again; the first
+    call after that tries the server, and a success closes the breaker. Thread-safe.
+    breaker.trip("cannot reach the LLM server"); breaker.check() -> LLMError("cannot reach the LLM server")"""
+
+    def __init__(self, cooldown: float = BREAKER_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.cooldown, self.clock = cooldown, clock
+        self._lock = threading.Lock()
+        self._failure: tuple[float, str] | None = None  # (clock time, message) of the last failure
+
+    def check(self) -> None:
+        with self._lock:
+            failure = self._failure
+        if failure is not None and self.clock() - failure[0] < self.cooldown:
+            raise LLMError(failure[1])
+
+    def trip(self, message: str) -> None:
+        with self._lock:
+            self._failure = (self.clock(), message)
+
+    def close(self) -> None:
+        with self._lock:
+            self._failure = None
+
+
 class _Adapter:
-    """Shared plumbing: lazy llama-index client, error translation, no key in repr or messages."""
+    """Shared plumbing: lazy llama-index client, error translation, a circuit breaker per instance,
+    no key in repr or messages."""
 
     base_url = ""  # what the client connects to
     url = ""  # what messages show
@@ -82,8 +113,9 @@ class _Adapter:
     install = ""  # the pip command that provides the llama-index integration
     hints: dict[int, str] = {}  # HTTP status -> what the user should check
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic):
         self.model, self.timeout, self.max_tokens = settings.llm_model, settings.llm_timeout, settings.llm_max_tokens
+        self.breaker = CircuitBreaker(BREAKER_SECONDS, clock)
         self._llm = None
 
     def __repr__(self) -> str:
@@ -112,6 +144,17 @@ class _Adapter:
             return status_message(code, self.detail(exc), self.hints)
         return f"the LLM server sent malformed output ({type(exc).__name__}: {str(exc)[:120]})"
 
+    def means_down(self, exc: Exception) -> bool:
+        """Whether the next request would fail the same way: the server is unreachable, timed out, erroring,
+        rate-limiting, or refusing the key or model (not: a malformed reply, a request it rejected)."""
+        import httpx
+
+        if isinstance(exc, (httpx.TransportError, ConnectionError)) or "Timeout" in type(exc).__name__ \
+                or type(exc).__name__ == "APIConnectionError":
+            return True
+        code = getattr(exc, "status_code", None)
+        return isinstance(code, int) and (code >= 500 or code in STICKY_STATUSES)
+
     def detail(self, exc: Exception) -> str:
         return str(exc)
 
@@ -119,7 +162,8 @@ class _Adapter:
     def _errors(self):
         try:
             yield
-        except LLMError as exc:
+        except LLMError as exc:  # the reply's deadline passed
+            self.breaker.trip(str(exc))
             log.warning("LLM request to %s failed: %s", self.url, exc)
             raise
         except ImportError as exc:
@@ -127,11 +171,14 @@ class _Adapter:
         except Exception as exc:  # noqa: BLE001 - every client failure becomes one clear LLMError
             # `from None`: the client's own exception text may quote the request, key included
             message = redact(self.explain(exc), self.secret)
+            if self.means_down(exc):
+                self.breaker.trip(message)
             # The URL is for the operator's log only: clients and reports never see internal addresses.
             log.warning("LLM request to %s failed: %s", self.url, message)
             raise LLMError(message) from None
 
     def complete(self, messages: Sequence[Message]) -> str:
+        self.breaker.check()
         with self._errors():
             client = self.client()  # imported and built before the clock starts
         text = "".join(self._within_deadline(lambda: [client.chat(_chat_messages(messages)).message.content]))
@@ -140,6 +187,7 @@ class _Adapter:
         return text
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        self.breaker.check()
         with self._errors():
             client = self.client()
         got = False
@@ -167,9 +215,12 @@ class _Adapter:
                                        if got else f"the LLM server did not answer within {self.timeout:g} s "
                                        "(llm_timeout)") from None
                     if item is _END:
+                        self.breaker.close()  # the server answered, if with nothing
                         return
                     if isinstance(item, BaseException):
                         raise item
+                    if not got:
+                        self.breaker.close()
                     got = True
                     yield item
             finally:
@@ -201,8 +252,8 @@ class OpenAICompatibleLLM(_Adapter):
              404: "check RAG_LLM_BASE_URL (usually ending in /v1) and RAG_LLM_MODEL",
              429: "the server is rate-limiting requests; wait a moment and ask again"}
 
-    def __init__(self, settings: Settings, env=os.environ):
-        super().__init__(settings)
+    def __init__(self, settings: Settings, env=os.environ, clock: Callable[[], float] = time.monotonic):
+        super().__init__(settings, clock)
         if not settings.llm_base_url or not settings.llm_model:
             raise ConfigError("mode llm needs an LLM server: set llm_base_url / RAG_LLM_BASE_URL "
                               "(e.g. http://127.0.0.1:8080/v1) and llm_model / RAG_LLM_MODEL")
@@ -234,8 +285,8 @@ class OllamaLLM(_Adapter):
     hints = {404: "check RAG_LLM_MODEL (ollama pull MODEL) and RAG_LLM_BASE_URL",
              401: "check RAG_LLM_API_KEY", 403: "check RAG_LLM_API_KEY"}
 
-    def __init__(self, settings: Settings, env=os.environ):
-        super().__init__(settings)
+    def __init__(self, settings: Settings, env=os.environ, clock: Callable[[], float] = time.monotonic):
+        super().__init__(settings, clock)
         if not settings.llm_model:
             raise ConfigError("mode llm with llm_provider=ollama needs llm_model / RAG_LLM_MODEL (e.g. llama3.2)")
         self.base_url = (settings.llm_base_url or OLLAMA_URL).rstrip("/")
@@ -278,18 +329,16 @@ class LLMAnswerer:
 
     def __init__(self, settings: Settings, llm: ChatLLM, extractive: ExtractiveAnswerer):
         self.settings, self.llm, self.extractive = settings, llm, extractive
-        self._condense_failure = threading.local()  # per request thread: skip a server that just failed
 
     def __repr__(self) -> str:
         return f"LLMAnswerer({self.llm!r})"
 
     def condense(self, question: str, turns: Sequence[tuple[str, str]]) -> str:
-        """A stand-alone retrieval query written by the model; the offline condenser if it fails."""
-        self._condense_failure.value = None
+        """A stand-alone retrieval query written by the model; the offline condenser if it fails (a server
+        found down here fails the answer call at once too: the adapter's circuit breaker)."""
         try:
             query = clean_condensed(self.llm.complete(condense_messages(question, turns)))
-        except LLMError as exc:
-            self._condense_failure.value = (question, list(turns), exc)
+        except LLMError:
             return condense_question(question, turns)
         return query or condense_question(question, turns)
 
@@ -304,7 +353,6 @@ class LLMAnswerer:
         return self._generate(question, query, hits, evidence, turns, streaming=True)
 
     def _generate(self, question, query, hits, evidence, turns, streaming: bool) -> Iterator[str | Answer]:
-        failed, self._condense_failure.value = getattr(self._condense_failure, "value", None), None
         offline = self.extractive.answer(question, query, hits, evidence)
         if offline.abstained:
             yield dataclasses.replace(offline, mode="llm")
@@ -313,8 +361,6 @@ class LLMAnswerer:
                                   self.settings.max_answer_sentences)
         t0, text = time.perf_counter(), ""
         try:
-            if failed and failed[:2] == (question, list(turns)):
-                raise failed[2]
             if streaming:
                 pieces = self.llm.stream(messages)
                 try:
@@ -347,8 +393,3 @@ class LLMAnswerer:
             return dataclasses.replace(answer, text=ABSTAIN_TEXT, abstained=True, supported=True, citations=(),
                                        notice=UNSUPPORTED_NOTICE)
         return answer
-
-
-def build_llm_answerer(settings: Settings, extractive: ExtractiveAnswerer) -> LLMAnswerer:
-    """What `Assistant.answerer("llm")` uses; raises ConfigError for missing or unknown LLM settings."""
-    return LLMAnswerer(settings, build_chat_llm(settings), extractive)

@@ -1,9 +1,12 @@
-"""A scripted chat server on 127.0.0.1 for tests: OpenAI chat-completions (JSON or SSE) and Ollama /api/chat.
+"""Scripted chat models for tests. `FakeLLM`: a server on 127.0.0.1 speaking OpenAI chat-completions
+(JSON or SSE) and Ollama /api/chat, for the slow tests that go through the real HTTP clients.
+`ScriptedChatLLM`: an in-process `rag.llm.ChatLLM` for the fast tests (no socket, no client library);
+`ScriptedClient` puts it behind a llama-index-shaped client, to drive the real adapters in process.
 
-Each request takes the next scripted `Reply` (or asks `responder(request)` when the script is
-empty), so a test decides exactly what the "model" says, or how it fails: an HTTP error, a hang
-past the client's timeout, or malformed JSON. Every request is recorded for assertions.
-It is a test double, not a model: it never reads the prompt unless a responder does.
+Each request takes the next scripted reply (or asks a responder when the script is empty), so a
+test decides exactly what the "model" says, or how it fails: an HTTP error, a hang past the
+client's timeout, malformed JSON, or (in process) a raised exception. Every request is recorded.
+They are test doubles, not models: they never read the prompt unless a responder does.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from types import SimpleNamespace
+from typing import Callable, Iterator, Sequence
+
+Message = tuple[str, str]  # (role, content), as rag.prompt builds them
 
 
 @dataclass(frozen=True)
@@ -188,3 +194,76 @@ def _handler(fake: FakeLLM):
             self.wfile.flush()
 
     return Handler
+
+
+# -- in process ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    """One request to a `ScriptedChatLLM`: its messages and whether it was streamed."""
+
+    messages: tuple[Message, ...]
+    streamed: bool
+
+    @property
+    def system(self) -> str:
+        return next((content for role, content in self.messages if role == "system"), "")
+
+    @property
+    def last_user(self) -> str:
+        return next((content for role, content in reversed(self.messages) if role == "user"), "")
+
+
+class ScriptedChatLLM:
+    """A `ChatLLM` (complete, stream) that says what the test scripted.
+
+    Each call takes the next of `replies`, or asks `responder(call)` when they run out; a reply that is
+    an exception is raised instead (LLMError("...") plays a failed server). Streamed replies come in
+    pieces of `piece_words` words that join back exactly. `calls` records every request:
+    ScriptedChatLLM("Xi wrote [1].").complete([("user", "hi")]) -> "Xi wrote [1]." """
+
+    def __init__(self, *replies: str | BaseException,
+                 responder: Callable[[Call], str] | None = None, piece_words: int = 1):
+        self.script: deque[str | BaseException] = deque(replies)
+        self.responder = responder or (lambda call: "The articles don't say.")
+        self.piece_words = piece_words
+        self.calls: list[Call] = []
+
+    def __repr__(self) -> str:
+        return f"ScriptedChatLLM({len(self.script)} scripted replies)"
+
+    def add(self, *replies: str | BaseException) -> "ScriptedChatLLM":
+        self.script.extend(replies)
+        return self
+
+    def reply(self, messages: Sequence[Message], streamed: bool) -> str:
+        call = Call(tuple((role, content) for role, content in messages), streamed)
+        self.calls.append(call)
+        reply = self.script.popleft() if self.script else self.responder(call)
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        return self.reply(messages, streamed=False)
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        yield from pieces(self.reply(messages, streamed=True), self.piece_words)
+
+
+class ScriptedClient:
+    """A llama-index LLM's `chat` / `stream_chat`, answered by a `ScriptedChatLLM`: what an adapter's
+    `make_client` returns to run rag.llm's real adapter code (errors, deadline, breaker) in process.
+    Script client-library exceptions (httpx.ConnectError, ...) to play a server that fails."""
+
+    def __init__(self, model: ScriptedChatLLM):
+        self.model = model
+
+    @staticmethod
+    def _messages(chat_messages) -> list[Message]:
+        return [(getattr(m.role, "value", m.role), m.content) for m in chat_messages]
+
+    def chat(self, chat_messages):
+        return SimpleNamespace(message=SimpleNamespace(content=self.model.complete(self._messages(chat_messages))))
+
+    def stream_chat(self, chat_messages):
+        return (SimpleNamespace(delta=piece) for piece in self.model.stream(self._messages(chat_messages)))

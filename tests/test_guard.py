@@ -65,7 +65,6 @@ def guarded_app(auth=None, **options):
     """A Starlette app with Gradio's attributes (auth, tokens, cookie_id) and routes of the same names."""
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse
     from starlette.routing import Route
 

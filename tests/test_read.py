@@ -123,3 +123,12 @@ def test_a_paper_named_like_a_person_can_answer_which_newspaper():
     s = "The message was reported on the front page of North Korea’s official Rodong Sinmun."
     assert best_phrase(s, analyze("In which newspaper did the message appear?")).text == "Rodong Sinmun"
     assert best_phrase("The European Indoor Championships start today.", analyze("Who coaches her?")) is None
+
+
+def test_a_phrase_of_the_asked_kind_beats_one_the_question_only_tolerates():
+    # "who" asks for a person and tolerates an organisation: the person wins even when the
+    # organisation's kind is the surer guess.
+    sentence = ("The message was a response to a letter sent by Kim Jong Un congratulating Xi on his reelection "
+                "at the 19th Congress of the Communist Party of China (CPC) last week.")
+    assert best_phrase(sentence, analyze("Who did Xi send a letter to?")).text == "Kim Jong Un"
+    assert best_phrase(sentence, analyze("Which party held a congress?")).kind == "organisation"
