@@ -20,7 +20,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from rag.config import Settings
 from rag.corpus import MAX_BYTES, SUFFIXES, find_files, load_article
@@ -277,12 +277,18 @@ def save_uploads(files: Sequence[Upload], corpus_dir: str | Path, settings: Sett
     return IngestReport(tuple(saved), tuple(renamed), tuple(skipped), tuple(rejected))
 
 
+class Summarised(Protocol):
+    """What an index update returns (rag.indexer.IndexReport): a line for the status."""
+
+    def summary(self) -> str: ...
+
+
 class IndexingJob:
     """Runs `update(progress)` (an index update) in one background thread at a time and keeps its status.
     `start()` while an update runs marks one more update to run after it, which then picks up every
     file saved meanwhile; an error is kept in the status, never raised or lost."""
 
-    def __init__(self, update: Callable[[Callable[[str], None]], object]):
+    def __init__(self, update: Callable[[Callable[[str], None]], "Summarised"]):
         self._update = update
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -352,7 +358,7 @@ class IndexingJob:
                     self._status["error"] = error
                 self._say(f"indexing failed: {error}", listeners)
                 continue
-            summary = report.summary() if hasattr(report, "summary") else str(report)
+            summary = report.summary()
             with self._lock:
                 self._status.update(done=len(names), index_report=summary)
             self._say(f"index updated: {summary}", listeners)
