@@ -162,8 +162,7 @@ class _Adapter:
     def _errors(self):
         try:
             yield
-        except LLMError as exc:  # the reply's deadline passed
-            self.breaker.trip(str(exc))
+        except LLMError as exc:  # the reply's deadline passed (the breaker is tripped where it is raised)
             log.warning("LLM request to %s failed: %s", self.url, exc)
             raise
         except ImportError as exc:
@@ -211,9 +210,12 @@ class _Adapter:
                     try:
                         item = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
                     except queue.Empty:
-                        raise LLMError(f"the LLM did not finish its answer within {self.timeout:g} s (llm_timeout)"
-                                       if got else f"the LLM server did not answer within {self.timeout:g} s "
-                                       "(llm_timeout)") from None
+                        if got:  # slow, but answering: the next request may well finish in time
+                            raise LLMError(f"the LLM did not finish its answer within {self.timeout:g} s "
+                                           "(llm_timeout)") from None
+                        message = f"the LLM server did not answer within {self.timeout:g} s (llm_timeout)"
+                        self.breaker.trip(message)  # silent for a whole llm_timeout: down or overloaded
+                        raise LLMError(message) from None
                     if item is _END:
                         self.breaker.close()  # the server answered, if with nothing
                         return

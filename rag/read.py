@@ -44,7 +44,8 @@ HEAD_NOUNS = {
            "continent village area district port airport border site",
     DATE: "year month day date time week season decade century",
     NUMBER: "number amount percentage percent proportion share price cost total score sum rate fee "
-            "salary budget value size age population margin",
+            "salary budget value size age population margin distance height length weight depth speed "
+            "temperature capacity attendance",
 }
 HEAD_KIND = {noun: kind for kind, nouns in HEAD_NOUNS.items() for noun in nouns.split()}
 HEAD_KIND.update({noun + "s": kind for noun, kind in list(HEAD_KIND.items()) if not noun.endswith("s")})
@@ -100,8 +101,12 @@ def analyze(question: str) -> Ask:
 
     def ask(kind: str, accepts: tuple[str, ...] = ()) -> Ask:
         phrase = wh.group(1) if wh and kind in TYPED and len(wh.group(1)) <= 60 else ""
-        things = tokenize(phrase[len("how many"):]) if phrase.startswith("how many") else []
-        counted = lemma(things[-1]) if things and not things[-1].endswith("ed") else ""
+        things = [w for w in phrase[len("how many"):].split() if tokenize(w)] if phrase.startswith("how many") else []
+        # The counted noun: the last plural of "how many ballistic missiles", not the verb after it
+        # ("how many events occur" counts events); else the first word ("how many people died").
+        plural = [w for w in things if w.endswith("s") and not w.endswith("ss") and len(w) > 3]
+        noun = plural[-1] if plural else things[0] if things else ""
+        counted = lemma(tokenize(noun)[0]) if noun and not noun.endswith("ed") else ""
         return Ask(kind, accepts, terms, unit if kind == NUMBER else "", phrase, counted)
 
     if re.match(r"how long\b", q):

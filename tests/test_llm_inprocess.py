@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 import httpx
 import pytest
@@ -266,3 +267,36 @@ def test_assistant_answers_with_an_injected_chat_model(tmp_path):
     assert (got.mode, got.abstained, got.supported, got.notice) == ("llm", False, True, "")
     assert [c.doc_id[:3] for c in got.citations] == ["003"] and unity in got.citations[0].quote
     assert len(model.calls) == 1 and model.calls[0].streamed  # Assistant.ask streams
+
+
+class Stalling:
+    """A server that sends a first piece (or nothing) and then stalls past the reply's deadline."""
+
+    def __init__(self, answering: bool):
+        self.answering, self.calls = answering, 0
+
+    def stream(self, messages):
+        self.calls += 1
+        if self.answering:
+            yield "Xi wrote"
+        time.sleep(0.6)
+        yield " to Kim [1]."
+
+    def complete(self, messages):
+        return "".join(self.stream(messages))
+
+
+@pytest.mark.parametrize("answering, trips", [(True, False), (False, True)], ids=["slow", "silent"])
+def test_the_reply_deadline_trips_the_breaker_only_when_the_server_said_nothing(answering, trips):
+    # A server that is answering, if slowly, is asked again next time; one silent for a whole
+    # llm_timeout is down or overloaded, and the next calls within the cooldown fail at once.
+    from rag.llm import _chat_messages
+
+    _chat_messages([("user", "hi")])  # the client library's first import is not the server's delay
+    server = Stalling(answering)
+    llm = InProcessLLM(server, Clock(), llm_timeout=0.3)
+    with pytest.raises(LLMError, match="did not finish its answer" if answering else "did not answer within"):
+        "".join(llm.stream([("user", "hi")]))
+    with pytest.raises(LLMError):
+        "".join(llm.stream([("user", "hi")]))
+    assert server.calls == (1 if trips else 2)

@@ -132,3 +132,12 @@ def test_a_phrase_of_the_asked_kind_beats_one_the_question_only_tolerates():
                 "at the 19th Congress of the Communist Party of China (CPC) last week.")
     assert best_phrase(sentence, analyze("Who did Xi send a letter to?")).text == "Kim Jong Un"
     assert best_phrase(sentence, analyze("Which party held a congress?")).kind == "organisation"
+
+
+def test_how_many_counts_the_noun_not_the_verb_after_it():
+    assert analyze("How many events occur in an engine cycle?").counted == "event"
+    assert analyze("How many ballistic missiles did North Korea test?").counted == "missile"
+    assert analyze("How many people died?").counted == "people"
+    sentence = "The cycle also comprises four events – admission, expansion, exhaust, compression."
+    assert best_phrase(sentence, analyze("How many events occur in an engine cycle?")).text == "four"
+    assert analyze("What distance did Jade Johnson jump?").kind == "number"
