@@ -1,14 +1,17 @@
 """Build and update the persisted index: manifest, generations, incremental and atomic.
 
 A build copies the unchanged documents' vectors from the live generation into a fresh one,
-embeds only new or changed documents, and then switches `manifest.json` with an atomic
-rename. A killed build leaves the live index untouched; the next build starts over.
+embeds only new or changed documents, writes the generation's BM25 index beside it
+(`<generation>.lexical/`), and then switches `manifest.json` with an atomic rename. A killed build
+leaves the live index untouched; the next build starts over.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import os
+import shutil
 import time
 import uuid
 from contextlib import contextmanager
@@ -22,6 +25,7 @@ from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (expected_config, load_checked_manifest, open_store, store_location_kind, verify_index,
                           write_manifest)
+from rag.lexical import LEXICAL_SUFFIX, build_lexical, lexical_path, save_lexical
 from rag.store import StoreBackend, chunk_metadata, sentence_id, sentence_metadata, store_backend
 
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
@@ -125,12 +129,43 @@ def plan_changes(articles: list[Article], old_docs: dict) -> tuple[list, list, l
     return added, updated, removed, unchanged
 
 
-def _collect_garbage(backend: StoreBackend, prefix: str, keep: set[str]) -> None:
-    """Drop generations other than the live one and the one before it (readers may still use it).
-    Runs under the index lock, so a generation not in `keep` belongs to a killed build."""
+def _drop_generation(backend: StoreBackend, index_dir: Path, generation: str) -> None:
+    """Delete a generation: its collections and its lexical folder."""
+    backend.drop(generation)
+    shutil.rmtree(lexical_path(index_dir, generation), ignore_errors=True)
+
+
+def _collect_garbage(backend: StoreBackend, prefix: str, keep: set[str], index_dir: Path) -> None:
+    """Drop generations other than the live one and the one before it (readers may still use it), with
+    their lexical folders. Runs under the index lock, so a generation not in `keep`, or a lexical temp
+    folder, belongs to a killed build."""
     for generation in backend.generations(prefix + "-"):
         if generation not in keep:
             backend.drop(generation)
+    for folder in Path(index_dir).glob(f"{prefix}-*{LEXICAL_SUFFIX}"):
+        if folder.name.removesuffix(LEXICAL_SUFFIX) not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in Path(index_dir).glob(f".{prefix}-*{LEXICAL_SUFFIX}.*.tmp"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def keeps_lexical(settings: Settings) -> bool:
+    """Whether the index's lexical folders are written to disk: not for the memory store, which
+    persists nothing (its retriever builds the BM25 index in memory, as for an older index)."""
+    return store_backend(settings).kind != "memory"
+
+
+def write_lexical(settings: Settings, generation: str, texts: dict[str, str]) -> None:
+    """Index the generation's chunk texts (chunk id -> text) with BM25 and save it beside the generation."""
+    if keeps_lexical(settings):
+        save_lexical(lexical_path(settings.index_path, generation), build_lexical(texts), generation)
+
+
+def lacks_lexical(settings: Settings, manifest: dict | None) -> bool:
+    """An up-to-date index built before lexical folders, in a folder this process may write: `rag index`
+    then adds its lexical folder (no embedding, no new generation)."""
+    return (manifest is not None and keeps_lexical(settings) and os.access(settings.index_path, os.W_OK)
+            and not lexical_path(settings.index_path, manifest["collection"]).exists())
 
 
 def unchanged_report(settings: Settings, old: dict | None, articles: list[Article], warnings: list,
@@ -158,13 +193,18 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                           + ("; skipped: " + "; ".join(warnings) if warnings else ""))
     # An up-to-date index is checked without the lock or any write, so read-only media work; under the
     # lock the check runs again, since another indexer may have just done the work.
-    current = None if rebuild else unchanged_report(settings, load_checked_manifest(settings), articles, warnings, t0)
-    if current is not None:
+    old = None if rebuild else load_checked_manifest(settings)
+    current = unchanged_report(settings, old, articles, warnings, t0)
+    if current is not None and not lacks_lexical(settings, old):
         return current
     with index_lock(index_dir, settings.lock_timeout, say):
         old = None if rebuild else load_checked_manifest(settings)
         current = unchanged_report(settings, old, articles, warnings, t0)
         if current is not None:
+            if lacks_lexical(settings, old):
+                say("writing the lexical (BM25) index")
+                records = open_store(settings, old).records()
+                write_lexical(settings, old["collection"], {cid: text for cid, text, _meta, _v in records})
             return current
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
@@ -178,6 +218,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         try:
             kept = set(unchanged)
             by_id = {a.doc_id: a for a in articles}
+            texts: dict[str, str] = {}  # every chunk of the new generation, for its BM25 index
             new_sentences = backend.open(generation, create=True, sentences=True)
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
@@ -187,6 +228,8 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     batch = [r for r in source.records(with_vectors=True) if r[2]["doc_id"] in kept]
                     metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
                     target.add([r[0] for r in batch], [r[1] for r in batch], metas, [r[3] for r in batch])
+                    if not sentences:
+                        texts.update((r[0], r[1]) for r in batch)
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
@@ -212,18 +255,23 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     "published": a.published, "published_from": a.published_from,
                     "chunks": counts.get(a.doc_id, prior.get("chunks", 0))}
             manifest["chunk_count"] = new_store.count()
-            if manifest["chunk_count"] != sum(d["chunks"] for d in manifest["documents"].values()):
-                raise IndexCorrupt(f"the new index holds {manifest['chunk_count']} chunks, expected "
-                                   f"{sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
+            texts.update((c.chunk_id, c.text) for c in chunks)
+            if not manifest["chunk_count"] == len(texts) == sum(d["chunks"] for d in manifest["documents"].values()):
+                raise IndexCorrupt(f"the new index holds {manifest['chunk_count']} chunks ({len(texts)} written), "
+                                   f"expected {sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
+            t4 = time.perf_counter()
+            write_lexical(settings, generation, texts)  # before the manifest publishes the generation
+            t5 = time.perf_counter()
             write_manifest(index_dir, manifest)
         except BaseException:
-            backend.drop(generation)
+            _drop_generation(backend, index_dir, generation)
             raise
         keep = {generation} | ({old["collection"]} if old else set())
-        _collect_garbage(backend, settings.collection_prefix, keep)
+        _collect_garbage(backend, settings.collection_prefix, keep, index_dir)
         return IndexReport(tuple(added), tuple(updated), tuple(removed), tuple(unchanged), manifest["chunk_count"],
                            len(chunks), tuple(warnings),
                            {"embed": round((t2 - t1) * 1000, 1), "store": round((t3 - t2) * 1000, 1),
+                            "lexical": round((t5 - t4) * 1000, 1),
                             "total": round((time.perf_counter() - t0) * 1000, 1)})
 
 

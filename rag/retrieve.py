@@ -1,13 +1,13 @@
 """Hybrid retrieval: dense (Chroma) and BM25 (bm25s) rankings fused by reciprocal rank fusion.
 
 Near-duplicate passages (the same quote carried by two outlets) are grouped under the best
-one so they do not crowd out other evidence, and stay available as corroboration.
+one so they do not crowd out other evidence, and stay available as corroboration. Each generation's
+BM25 index is written once by the indexer and memory-mapped here (`rag.lexical`).
 Tokenising, fusion and grouping are pure functions; `Retriever` only wires them to the index.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -15,6 +15,7 @@ from typing import Sequence
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
+from rag.lexical import LexicalIndex, build_lexical, lexical_path, load_lexical
 from rag.manifest import load_index_manifest, open_store
 from rag.read import Window
 from rag.store import chunk_from_record
@@ -66,7 +67,8 @@ class Evidence:
 
 
 class Retriever:
-    """A loaded index generation: its manifest, Chroma collection, chunk table and BM25 index."""
+    """A loaded index generation: its manifest, Chroma collection, chunk table and BM25 index (loaded from
+    the generation's lexical folder, or built here for an index that has none)."""
 
     def __init__(self, settings: Settings, embedder):
         self.settings, self.embedder = settings, embedder
@@ -87,20 +89,21 @@ class Retriever:
             chunk = self.chunks[cid]
             for sent in chunk.sentences:
                 self.chunks_of_sentence.setdefault((chunk.doc_id, sent.start, sent.end), []).append(cid)
-        self.bm25 = self._build_bm25()
+        lexical = self._load_lexical()
+        self.bm25, self.df = lexical.bm25, lexical.df
 
     @property
     def generation(self) -> str:
         return self.manifest["collection"]
 
-    def _build_bm25(self):
-        import bm25s
-
-        index = bm25s.BM25()
-        corpus = [tokenize(self.chunks[cid].text) or ["∅"] for cid in self.order]
-        self.df = Counter(word for words in corpus for word in set(words))
-        index.index(corpus, show_progress=False)
-        return index
+    def _load_lexical(self) -> LexicalIndex:
+        folder = lexical_path(self.settings.index_path, self.generation)
+        lexical = load_lexical(folder, self.generation)
+        if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
+            return build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
+        if lexical.order != self.order:
+            raise IndexCorrupt(f"the lexical index {folder} lists other chunks than the index holds. {REBUILD_HINT}")
+        return lexical
 
     def bm25_ranking(self, query: str, n: int, docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
         words = [w for w in tokenize(query) if w in self.bm25.vocab_dict] if hasattr(self.bm25, "vocab_dict") else tokenize(query)

@@ -280,8 +280,8 @@ class ChromaBackend:
             raise _unavailable(self.url, exc) from exc
 
     def generations(self, prefix: str) -> list[str]:
-        if not self.url:
-            return sorted(p.name for p in self.index_dir.glob(prefix + "*") if p.is_dir())
+        if not self.url:  # a generation's folder; other files beside it (a "<generation>.lexical") are not
+            return sorted(p.name for p in self.index_dir.glob(prefix + "*") if p.is_dir() and "." not in p.name[len(prefix):])
         try:
             names = [getattr(c, "name", c) for c in self._client().list_collections()]
         except StoreUnavailable:

@@ -52,6 +52,15 @@ def test_size_row_ratios_and_table():
     assert "| abc1234, 0.5 → 1.5 |" in bench_table({"sizes": [row]})
 
 
+def test_size_row_splits_out_the_lexical_index_and_the_index_open():
+    ours = {"chunks": 100, "embed_s": 4.0, "store_s": 0.5, "lexical_s": 0.3, "index_s": 5.0, "index_rss_mb": 700.0,
+            "raw_chunks": 100, "raw_s": 4.0}
+    serve = {"cold_start_s": 3.0, "retriever_start_s": 0.4, "query_p50_ms": 20.0, "query_p95_ms": 40.0,
+             "query_mean_ms": 25.0, "hit@5": 1.0, "accuracy": 0.9, "serve_rss_mb": 600.0}
+    row = size_row(100, ours, serve, None, 3.25)
+    assert row["lexical_s"] == 0.3 and row["other_s"] == 0.2 and row["retriever_start_s"] == 0.4
+
+
 @pytest.mark.slow
 def test_bench_smoke_500(tmp_path):
     """`rag bench --sizes 500 --no-baseline`, with fewer warm questions and a smaller raw-embedding sample."""
@@ -65,6 +74,7 @@ def test_bench_smoke_500(tmp_path):
     assert row["index_chunks_per_s"] > 0 and row["embed_chunks_per_s"] >= row["index_chunks_per_s"]
     assert row["store_chunks_per_s"] > row["embed_chunks_per_s"]  # the store is not the bottleneck
     assert 0 < row["query_p50_ms"] <= row["query_p95_ms"] < 10_000
+    assert 0 < row["retriever_start_s"] < row["cold_start_s"] and row["lexical_s"] >= 0
     assert 100 < row["serve_rss_mb"] < 4096 and row["index_disk_mb"] > 0.1
     assert row["hit@5"] >= 0.8  # the lead fact is findable
     assert "| 500 |" in (out / "bench.md").read_text()

@@ -62,8 +62,9 @@ def test_only_two_generations_kept(tmp_settings, corpus_copy):
     for i in range(3):
         (corpus_copy / f"extra{i}.txt").write_text(f"Story {i}\n\nKim met Xi for talk number {i}.\n")
         build_index(tmp_settings, emb)
-    generations = [p for p in tmp_settings.index_path.iterdir() if p.is_dir()]
-    assert len(generations) == 2
+    generations = [p.name for p in tmp_settings.index_path.iterdir() if p.is_dir() and p.suffix != ".lexical"]
+    lexical = [p.name for p in tmp_settings.index_path.iterdir() if p.is_dir() and p.suffix == ".lexical"]
+    assert len(generations) == 2 and sorted(lexical) == sorted(g + ".lexical" for g in generations)
 
 
 def test_failed_build_keeps_previous_index(tmp_settings, corpus_copy):
@@ -73,7 +74,8 @@ def test_failed_build_keeps_previous_index(tmp_settings, corpus_copy):
     with pytest.raises(RuntimeError, match="simulated crash"):
         build_index(tmp_settings, FakeEmbedder(fail_after=0))
     assert read_manifest(tmp_settings.index_path) == good
-    assert len([p for p in tmp_settings.index_path.iterdir() if p.is_dir()]) == 1  # the failed generation is gone
+    left = sorted(p.name for p in tmp_settings.index_path.iterdir() if p.is_dir())
+    assert left == [good["collection"], good["collection"] + ".lexical"]  # the failed generation is gone
     assert _chroma_count(tmp_settings, FakeEmbedder()) == good["chunk_count"]
     report = build_index(tmp_settings, FakeEmbedder())
     assert report.added == ("late",)
@@ -185,3 +187,100 @@ def test_dates_reach_the_manifest_and_chroma_and_an_older_index_gets_them_withou
     report = build_index(tmp_settings, emb)
     assert emb.calls == calls and report.embedded == 0
     assert read_manifest(tmp_settings.index_path)["documents"]["dated"]["published"] == "2019-03-04"
+
+
+# -- the lexical (BM25) folder written with each generation ---------------------------------------------
+def _lexical_folders(settings) -> list[str]:
+    return sorted(p.name for p in settings.index_path.iterdir() if ".lexical" in p.name)
+
+
+def test_each_generation_gets_a_lexical_folder_over_all_its_chunks(tmp_settings, corpus_copy):
+    import numpy as np
+
+    emb = FakeEmbedder()
+    report = build_index(tmp_settings, emb)
+    generation = read_manifest(tmp_settings.index_path)["collection"]
+    assert _lexical_folders(tmp_settings) == [generation + ".lexical"] and report.timings_ms["lexical"] >= 0
+    (corpus_copy / "extra.txt").write_text("Border trade\n\nTrucks crossed the bridge at Dandong on Tuesday.\n")
+    again = build_index(tmp_settings, emb)  # incremental: four documents copied, one embedded
+    assert again.added == ("extra",) and len(again.unchanged) == 5
+    retriever = Retriever(tmp_settings, emb)
+    assert isinstance(retriever.bm25.scores["data"], np.memmap)  # loaded, not rebuilt
+    assert retriever.bm25.scores["num_docs"] == len(retriever.chunks) == again.chunks
+    meta = json.loads((tmp_settings.index_path / f"{retriever.generation}.lexical" / "lexical.json").read_text())
+    assert meta["order"] == sorted(retriever.chunks) and meta["generation"] == retriever.generation
+    assert retriever.bm25_ranking("Pompeo", 3)[0][0].startswith("002_617917d42ee51cd6")  # a copied document
+    assert retriever.chunks[retriever.bm25_ranking("Dandong", 3)[0][0]].doc_id == "extra"  # the new one
+    assert _lexical_folders(tmp_settings) == sorted([generation + ".lexical", retriever.generation + ".lexical"])
+
+
+def test_a_failed_lexical_write_publishes_nothing_and_leaves_no_folder(tmp_settings, corpus_copy, monkeypatch):
+    import rag.indexer
+
+    build_index(tmp_settings, FakeEmbedder())
+    good = read_manifest(tmp_settings.index_path)
+    (corpus_copy / "late.txt").write_text("Late story\n\nA late article arrives about Pyongyang.\n")
+    real = rag.indexer.build_lexical
+
+    def half_written(texts):
+        lexical = real(texts)
+        save = lexical.bm25.save
+
+        def save_then_die(folder, **kwargs):
+            save(folder, **kwargs)  # the arrays are on disk, the order and df never will be
+            raise OSError(28, "No space left on device")
+
+        lexical.bm25.save = save_then_die
+        return lexical
+
+    monkeypatch.setattr(rag.indexer, "build_lexical", half_written)
+    with pytest.raises(OSError, match="No space left"):
+        build_index(tmp_settings, FakeEmbedder())
+    assert read_manifest(tmp_settings.index_path) == good
+    assert _lexical_folders(tmp_settings) == [good["collection"] + ".lexical"]  # no half folder, no temp folder
+    monkeypatch.undo()
+    assert build_index(tmp_settings, FakeEmbedder()).added == ("late",)
+
+
+def test_a_killed_builds_temp_folder_is_ignored_then_collected(tmp_settings, corpus_copy):
+    build_index(tmp_settings, FakeEmbedder())
+    generation = read_manifest(tmp_settings.index_path)["collection"]
+    stale = tmp_settings.index_path / ".rag-20000101000000-dead00.lexical.4242.tmp"
+    stale.mkdir()
+    (stale / "data.csc.index.npy").write_bytes(b"half")
+    orphan = tmp_settings.index_path / "rag-20000101000000-dead00.lexical"  # its generation is gone
+    orphan.mkdir()
+    assert Retriever(tmp_settings, FakeEmbedder()).bm25_ranking("Pompeo", 1)
+    (corpus_copy / "extra.txt").write_text("Border trade\n\nTrucks crossed the bridge at Dandong on Tuesday.\n")
+    build_index(tmp_settings, FakeEmbedder())
+    live = read_manifest(tmp_settings.index_path)["collection"]
+    assert _lexical_folders(tmp_settings) == sorted([generation + ".lexical", live + ".lexical"])
+
+
+def test_an_index_from_before_lexical_folders_serves_and_gets_one_without_embedding(tmp_settings, capfd):
+    import shutil
+
+    emb = FakeEmbedder()
+    build_index(tmp_settings, emb)
+    manifest = read_manifest(tmp_settings.index_path)
+    folder = tmp_settings.index_path / f"{manifest['collection']}.lexical"
+    loaded = Retriever(tmp_settings, emb)
+    shutil.rmtree(folder)  # as the previous version of the program left it
+    capfd.readouterr()
+    rebuilt = Retriever(tmp_settings, emb)  # builds its BM25 index in memory, silently
+    assert capfd.readouterr() == ("", "")
+    assert rebuilt.bm25_ranking("Kim Jong Un letter", 10) == loaded.bm25_ranking("Kim Jong Un letter", 10)
+    calls, said = emb.calls, []
+    report = build_index(tmp_settings, emb, progress=said.append)
+    assert not report.changed and emb.calls == calls and folder.is_dir()
+    assert read_manifest(tmp_settings.index_path) == manifest  # the same generation, now with its folder
+    assert any("lexical" in m for m in said)
+    assert Retriever(tmp_settings, emb).df == loaded.df
+
+
+def test_the_memory_store_writes_no_lexical_folder(memory_settings, fake_embedder):
+    build_index(memory_settings, fake_embedder)
+    assert _lexical_folders(memory_settings) == []
+    retriever = Retriever(memory_settings, fake_embedder)  # builds BM25 in memory, as it always has
+    assert retriever.chunks[retriever.bm25_ranking("Pompeo", 1)[0][0]].doc_id == "002_617917d42ee51cd6"
+    assert build_index(memory_settings, fake_embedder).changed is False

@@ -62,7 +62,8 @@ def test_sigkill_during_indexing_keeps_old_index_and_next_run_finishes(tmp_path,
     fresh = build_assistant(settings, embedder=embedder)
     assert fresh.retriever.store.count() == manifest["chunk_count"] == report["chunks"]
     assert len(set(fresh.retriever.chunks)) == manifest["chunk_count"]
-    assert len([p for p in index.iterdir() if p.is_dir()]) <= 2  # the killed generation was cleaned up
+    assert len([p for p in index.iterdir() if p.is_dir() and p.suffix != ".lexical"]) <= 2  # the killed generation was cleaned up
+    assert not any(p.name.endswith(".tmp") for p in index.iterdir())  # and no half-written lexical folder
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 100_000, "\x00\x01\x02"])

@@ -61,3 +61,88 @@ def test_retrieval_can_be_held_to_some_documents(memory_settings):
     assert hits and {h.chunk.doc_id for h in hits} == only
     assert {h.chunk.doc_id for h in retriever.retrieve("Kim Jong Un letter Xi Jinping")} > only
     assert retriever.retrieve("Kim Jong Un letter Xi Jinping", docs=frozenset()) == []
+
+
+# -- the persisted lexical index: loaded == rebuilt; damage is IndexCorrupt -----------------------------
+QUERIES = ["Pompeo", "Kim Jong Un letter Xi Jinping", "What did Mao Ning call for?", "trade quota", "zzyzx",
+           "Pyongyang talks envoy", "Who is Li Jianguo?", "sustainable soundness and stable development"]
+
+
+@pytest.fixture
+def lexical_index(tmp_settings, fake_embedder):
+    """An embedded index built with its lexical folder: (settings, that folder)."""
+    from rag.indexer import build_index
+    from rag.manifest import read_manifest
+
+    build_index(tmp_settings, fake_embedder)
+    generation = read_manifest(tmp_settings.index_path)["collection"]
+    return tmp_settings, tmp_settings.index_path / f"{generation}.lexical"
+
+
+def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, fake_embedder):
+    import shutil
+
+    import numpy as np
+
+    from rag.retrieve import Retriever
+
+    settings, folder = lexical_index
+    loaded = Retriever(settings, fake_embedder)
+    assert isinstance(loaded.bm25.scores["data"], np.memmap)
+    shutil.rmtree(folder)
+    rebuilt = Retriever(settings, fake_embedder)
+    assert not isinstance(rebuilt.bm25.scores["data"], np.memmap)
+    only = frozenset({"003_443b657839c6b62c", "002_617917d42ee51cd6"})
+    for query in QUERIES:
+        assert loaded.bm25_ranking(query, 30) == rebuilt.bm25_ranking(query, 30), query  # same ids, same scores
+        assert loaded.bm25_ranking(query, 30, only) == rebuilt.bm25_ranking(query, 30, only), query
+        assert loaded.retrieve(query) == rebuilt.retrieve(query), query
+    assert loaded.df == rebuilt.df and loaded.evidence().n_chunks == rebuilt.evidence().n_chunks
+
+
+def test_build_lexical_is_pure_and_ordered():
+    from rag.lexical import build_lexical
+
+    lexical = build_lexical({"b": "Kim met Xi in Beijing", "a": "Xi spoke", "c": "..."})
+    assert lexical.order == ["a", "b", "c"] and lexical.df["xi"] == 2 and lexical.df["∅"] == 1
+    assert lexical.bm25.scores["num_docs"] == 3
+
+
+def _truncate(folder, name):
+    path = folder / name
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def _edit_meta(folder, **changes):
+    import json
+
+    meta = json.loads((folder / "lexical.json").read_text(encoding="utf-8"))
+    meta.update(changes)
+    (folder / "lexical.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [
+    lambda f: _truncate(f, "data.csc.index.npy"),
+    lambda f: _truncate(f, "indptr.csc.index.npy"),
+    lambda f: (f / "indices.csc.index.npy").unlink(),
+    lambda f: (f / "vocab.index.json").write_text("{not json"),
+    lambda f: (f / "params.index.json").unlink(),
+    lambda f: (f / "lexical.json").unlink(),
+    lambda f: _truncate(f, "lexical.json"),
+    lambda f: _edit_meta(f, order=["someone-else#0"]),
+    lambda f: _edit_meta(f, generation="rag-19990101000000-000000"),
+    lambda f: _edit_meta(f, df=None),
+    lambda f: (__import__("shutil").rmtree(f), f.write_text("a file, not a folder")),
+], ids=["data", "indptr", "indices", "vocab", "params", "no-meta", "meta", "order", "generation", "df", "file"])
+def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical_index, fake_embedder, damage):
+    from rag.errors import REBUILD_HINT, IndexCorrupt
+    from rag.indexer import build_index
+    from rag.retrieve import Retriever
+
+    settings, folder = lexical_index
+    damage(folder)
+    with pytest.raises(IndexCorrupt, match="lexical index") as caught:
+        Retriever(settings, fake_embedder)
+    assert REBUILD_HINT in str(caught.value)
+    assert build_index(settings, fake_embedder, rebuild=True).chunks > 0  # the hint works
+    assert Retriever(settings, fake_embedder).bm25_ranking("Pompeo", 1)

@@ -27,7 +27,8 @@ def test_server_mode_index_and_answer(chroma, tmp_settings, embedder):
     assert len(report.added) == 5
     manifest = read_manifest(settings.index_path)
     assert manifest["store"] == "server"
-    assert not any(p.is_dir() for p in settings.index_path.iterdir())  # vectors live in the server
+    assert not any(p.is_dir() and p.suffix != ".lexical" for p in settings.index_path.iterdir())  # vectors live in the server
+    assert (settings.index_path / f"{manifest['collection']}.lexical").is_dir()  # BM25 beside the manifest
     answer = assistant.ask("What was Mike Pompeo planning?")
     assert "another trip to Pyongyang" in answer.text
     assert assistant.retriever.store.count() == manifest["chunk_count"]

@@ -120,3 +120,13 @@ def test_store_registry_names_the_known_stores(tmp_path):
     assert store_backend(Settings(index_dir=str(tmp_path), chroma_url="http://127.0.0.1:9")).kind == "server"
     with pytest.raises(ConfigError, match="unknown store 'redis'; known stores: chroma, memory"):
         store_backend(Settings(store="redis"))
+
+
+def test_embedded_generations_are_the_generation_folders_only(tmp_path):
+    from rag.store import ChromaBackend
+
+    backend = ChromaBackend(str(tmp_path / "index"))
+    filled(backend.open("rag-1", create=True))
+    (tmp_path / "index" / "rag-1.lexical").mkdir()  # the generation's BM25 folder sits beside it
+    (tmp_path / "index" / ".rag-2.lexical.77.tmp").mkdir()
+    assert backend.generations("rag-") == ["rag-1"]

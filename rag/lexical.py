@@ -1,0 +1,97 @@
+"""The lexical (BM25) index of a generation: built over its chunk texts, saved once by the indexer to
+`index_dir/<generation>.lexical/` (the same place for an embedded and a server Chroma), and loaded by
+the retriever with its score arrays memory-mapped, instead of being rebuilt at every start.
+
+The memory store keeps no folder: its retriever builds the index in memory, as does one opening an
+index built before lexical folders existed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import REBUILD_HINT, IndexCorrupt
+from rag.text import tokenize
+
+LEXICAL_SUFFIX = ".lexical"  # index_dir/<generation>.lexical/ holds that generation's BM25 index
+LEXICAL_FORMAT = 1  # bumped when the folder's layout changes; another value reads as "no folder"
+LEXICAL_META = "lexical.json"  # {format, generation, order: [chunk ids], df: {token: chunks}}
+EMPTY_TOKEN = "∅"  # stands in for a chunk with no words, so every chunk keeps its row
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    """A generation's BM25 index over its chunks in `order` (row i is chunk order[i]), and each token's
+    document frequency over those chunks (what the answerer weighs query terms by)."""
+    order: list[str]
+    bm25: object  # bm25s.BM25, in memory or memory-mapped
+    df: Counter
+
+
+def build_lexical(texts: dict[str, str]) -> LexicalIndex:
+    """The BM25 index over chunk texts, rows in chunk-id order (the order a loaded index must have too):
+    build_lexical({"b": "Kim met Xi", "a": "Xi"}).order -> ["a", "b"]"""
+    import bm25s
+
+    order = sorted(texts)
+    corpus = [tokenize(texts[cid]) or [EMPTY_TOKEN] for cid in order]
+    df = Counter(word for words in corpus for word in set(words))
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    return LexicalIndex(order, index, df)
+
+
+def lexical_path(index_dir: str | Path, generation: str) -> Path:
+    return Path(index_dir) / f"{generation}{LEXICAL_SUFFIX}"
+
+
+def save_lexical(folder: Path, lexical: LexicalIndex, generation: str) -> None:
+    """Write a lexical folder whole or not at all: into a hidden temp folder, synced, then renamed into
+    place, so a killed writer leaves no folder at `folder` that a reader would trust."""
+    tmp = folder.parent / f".{folder.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        lexical.bm25.save(tmp, show_progress=False)
+        meta = {"format": LEXICAL_FORMAT, "generation": generation, "order": lexical.order, "df": lexical.df}
+        (tmp / LEXICAL_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        for path in tmp.iterdir():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+        shutil.rmtree(folder, ignore_errors=True)  # a folder left at this name by an earlier, failed run
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
+    """The lexical index saved in `folder`, its score arrays memory-mapped; None when there is none (an
+    index from before lexical folders, or of another folder format). A damaged folder raises IndexCorrupt."""
+    if not os.path.lexists(folder):
+        return None
+    import bm25s
+
+    try:
+        meta = json.loads((folder / LEXICAL_META).read_text(encoding="utf-8"))
+        if meta.get("format") != LEXICAL_FORMAT:
+            return None
+        if meta["generation"] != generation:
+            raise ValueError(f"it belongs to generation {meta['generation']!r}")
+        order, df = meta["order"], meta["df"]
+        if not isinstance(order, list) or not isinstance(df, dict):
+            raise ValueError("its chunk order or term table is missing")
+        df = Counter(df)
+        bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False)
+        scores = bm25.scores
+        if scores["num_docs"] != len(order) or max(bm25.vocab_dict.values(), default=0) >= len(scores["indptr"]) \
+                or not int(scores["indptr"][-1]) == len(scores["data"]) == len(scores["indices"]):
+            raise ValueError("its arrays do not fit together")
+    except Exception as exc:  # noqa: BLE001 - json, numpy and bm25s raise many types for damaged files
+        text = f"{type(exc).__name__}: {exc}"
+        raise IndexCorrupt(f"the lexical index {folder} is damaged ({text[:200]}). {REBUILD_HINT}") from exc
+    return LexicalIndex(order, bm25, df)
