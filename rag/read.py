@@ -377,7 +377,7 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
                        for a in places) for places in anchors.values())
         # A phrase of the asked kind beats one of a kind the question only tolerates ("who" asks for a
         # person; an organisation may answer, but "Kim Jong Un" beats "the Communist Party" beside it).
-        fit = 1.0 if p.kind == ask.kind else 0.6
+        fit = 0.6 if p.kind in TYPED and p.kind != ask.kind else 1.0  # a name of unsure kind is not penalised
         score = p.strength * fit + 0.3 * min(near, 3.0) + 0.3 * _unit_fit(p, ask.unit)
         if score > best_score:
             best, best_score = p, score
