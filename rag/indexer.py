@@ -226,10 +226,13 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                     source = open_store(settings, old, sentences=sentences)
                     target = new_sentences if sentences else new_store
                     batch = [r for r in source.records(with_vectors=True) if r[2]["doc_id"] in kept]
+                    if sentences:
+                        target.add([r[0] for r in batch], None, [sentence_metadata(r[2]["doc_id"]) for r in batch],
+                                   [r[3] for r in batch])
+                        continue
                     metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
                     target.add([r[0] for r in batch], [r[1] for r in batch], metas, [r[3] for r in batch])
-                    if not sentences:
-                        texts.update((r[0], r[1]) for r in batch)
+                    texts.update((r[0], r[1]) for r in batch)
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
@@ -241,8 +244,8 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             vectors, sent_keys, sent_vectors = embed_chunks(chunks, embedder, progress is not None and len(chunks) > 16)
             t2 = time.perf_counter()
             new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks], metas, vectors)
-            new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], [t for _d, _s, t in sent_keys],
-                              [sentence_metadata(d, s) for d, s, _t in sent_keys], sent_vectors)
+            new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], None,
+                              [sentence_metadata(d) for d, _s, _t in sent_keys], sent_vectors)
             t3 = time.perf_counter()
             counts = {}
             for meta in metas:

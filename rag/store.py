@@ -25,13 +25,15 @@ SENTENCE_SUFFIX = "-s"  # each generation has a chunk collection and a sentence 
 
 
 class VectorStore(Protocol):
-    def add(self, ids: Sequence[str], texts: Sequence[str], metadatas: Sequence[dict], vectors: Sequence) -> None: ...
+    def add(self, ids: Sequence[str], texts: Sequence[str] | None, metadatas: Sequence[dict], vectors: Sequence) -> None:
+        """Upsert records by id; `texts` None keeps no text (records then yield None for it)."""
+        ...
 
     def query(self, vector: Sequence[float], k: int, docs: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The k nearest records as (id, cosine), only from the documents `docs` when given."""
         ...
 
-    def records(self, with_vectors: bool = False) -> Iterator[tuple[str, str, dict, list | None]]: ...
+    def records(self, with_vectors: bool = False) -> Iterator[tuple[str, str | None, dict, list | None]]: ...
 
     def count(self) -> int: ...
 
@@ -64,6 +66,7 @@ class MemoryStore:
         self._rows: dict[str, tuple[str, dict, list[float]]] = {}
 
     def add(self, ids, texts, metadatas, vectors) -> None:
+        texts = [None] * len(ids) if texts is None else texts
         if not len(ids) == len(texts) == len(metadatas) == len(vectors):
             raise ValueError("ids, texts, metadatas and vectors differ in length")
         for cid, text, meta, vector in zip(ids, texts, metadatas, vectors):
@@ -134,9 +137,10 @@ def sentence_id(doc_id: str, sentence: Sentence) -> str:
     return f"{doc_id}@{sentence.start}-{sentence.end}"
 
 
-def sentence_metadata(doc_id: str, sentence: Sentence) -> dict:
-    return {"doc_id": doc_id, "start": sentence.start, "end": sentence.end,
-            "orig_start": sentence.orig_start, "orig_end": sentence.orig_end}
+def sentence_metadata(doc_id: str) -> dict:
+    """A sentence record's metadata: only what the document filter needs (its id carries the span, and its
+    text is the chunk's; neither a copy of the text nor Chroma's full-text index of it is kept)."""
+    return {"doc_id": doc_id}
 
 
 def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
@@ -228,7 +232,8 @@ class ChromaStore:
     def add(self, ids, texts, metadatas, vectors) -> None:
         step = min(PAGE * 4, self._call(self.client.get_max_batch_size))
         for i in range(0, len(ids), step):
-            self._call(self.collection.upsert, ids=list(ids[i:i + step]), documents=list(texts[i:i + step]),
+            self._call(self.collection.upsert, ids=list(ids[i:i + step]),
+                       documents=None if texts is None else list(texts[i:i + step]),
                        metadatas=list(metadatas[i:i + step]),
                        embeddings=[[float(x) for x in v] for v in vectors[i:i + step]])
 

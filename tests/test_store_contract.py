@@ -130,3 +130,10 @@ def test_embedded_generations_are_the_generation_folders_only(tmp_path):
     (tmp_path / "index" / "rag-1.lexical").mkdir()  # the generation's BM25 folder sits beside it
     (tmp_path / "index" / ".rag-2.lexical.77.tmp").mkdir()
     assert backend.generations("rag-") == ["rag-1"]
+
+
+def test_records_may_keep_no_text(store):
+    # The sentence collection keeps only ids, vectors and the document filter's metadata.
+    store.add(["a@0-9"], None, [{"doc_id": "a"}], [[1.0, 0.0, 0.0]])
+    assert [(cid, text, meta["doc_id"]) for cid, text, meta, _v in store.records()] == [("a@0-9", None, "a")]
+    assert store.query([1.0, 0.0, 0.0], 1, docs={"a"})[0][0] == "a@0-9"
