@@ -141,8 +141,8 @@ def _collect_garbage(backend: StoreBackend, prefix: str, keep: set[str], index_d
     folder, belongs to a killed build."""
     for generation in backend.generations(prefix + "-"):
         if generation not in keep:
-            backend.drop(generation)
-    for folder in Path(index_dir).glob(f"{prefix}-*{LEXICAL_SUFFIX}"):
+            _drop_generation(backend, index_dir, generation)
+    for folder in Path(index_dir).glob(f"{prefix}-*{LEXICAL_SUFFIX}"):  # one whose collections are gone
         if folder.name.removesuffix(LEXICAL_SUFFIX) not in keep:
             shutil.rmtree(folder, ignore_errors=True)
     for folder in Path(index_dir).glob(f".{prefix}-*{LEXICAL_SUFFIX}.*.tmp"):
@@ -150,9 +150,9 @@ def _collect_garbage(backend: StoreBackend, prefix: str, keep: set[str], index_d
 
 
 def keeps_lexical(settings: Settings) -> bool:
-    """Whether the index's lexical folders are written to disk: not for the memory store, which
-    persists nothing (its retriever builds the BM25 index in memory, as for an older index)."""
-    return store_backend(settings).kind != "memory"
+    """Whether the index's lexical folders are written to disk: only beside a store that persists (a
+    memory store's retriever builds its BM25 index in memory, as for an older index)."""
+    return store_backend(settings).persistent
 
 
 def write_lexical(settings: Settings, generation: str, texts: dict[str, str]) -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rag.indexer import IndexReport
     from rag.llm import ChatLLM
 
+
 def clean_question(question: object, limit: int) -> str:
     """The question with control characters removed, or BadInput: clean_question(" hi\\x00 ", 10) -> "hi" """
     text = clean_text("" if question is None else question, "the question", limit)

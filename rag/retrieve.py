@@ -106,7 +106,7 @@ class Retriever:
         return lexical
 
     def bm25_ranking(self, query: str, n: int, docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
-        words = [w for w in tokenize(query) if w in self.bm25.vocab_dict] if hasattr(self.bm25, "vocab_dict") else tokenize(query)
+        words = [w for w in tokenize(query) if w in self.bm25.vocab_dict]
         if not words:
             return []
         if docs is not None:  # bm25s scores every chunk; keep the best of the allowed documents

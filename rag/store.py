@@ -43,6 +43,7 @@ class StoreBackend(Protocol):
     A generation is a chunk collection and a sentence collection (its name + SENTENCE_SUFFIX)."""
 
     kind: str  # recorded in the manifest: an index is refused by a backend of another kind
+    persistent: bool  # whether the index outlives the process (files beside it, such as its BM25 index, too)
 
     def open(self, generation: str, create: bool = False, sentences: bool = False) -> VectorStore:
         """A generation's chunk (or sentence) collection; IndexCorrupt if it is missing and not `create`."""
@@ -98,7 +99,7 @@ class MemoryBackend:
     the same index folder (so an assistant and its background indexer see the same index). Nothing
     is persisted: a manifest left on disk by another process opens as a missing generation."""
 
-    kind = "memory"
+    kind, persistent = "memory", False
     _held: dict[tuple[str, str], MemoryStore] = {}
     _lock = threading.Lock()
 
@@ -152,6 +153,18 @@ def _client_settings():
     import chromadb
 
     return chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def http_client(url: str):
+    """A Chroma HttpClient for a server URL; StoreUnavailable if it cannot be made."""
+    import chromadb
+
+    parts = urlparse(url)
+    try:
+        return chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8000,
+                                   ssl=parts.scheme == "https", settings=_client_settings())
+    except Exception as exc:  # noqa: BLE001
+        raise _unavailable(url, exc) from exc
 
 
 def _unavailable(url: str, exc: Exception) -> StoreUnavailable:
@@ -208,10 +221,8 @@ class ChromaStore:
         import chromadb
 
         if self.is_server:
-            url = urlparse(self.location)
+            client = http_client(self.location)
             try:
-                client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                             ssl=url.scheme == "https", settings=_client_settings())
                 client.heartbeat()
             except Exception as exc:  # noqa: BLE001
                 raise _unavailable(self.location, exc) from exc
@@ -268,27 +279,17 @@ class ChromaBackend:
 
     def __init__(self, index_dir: str, chroma_url: str = ""):
         self.index_dir, self.url = Path(index_dir), chroma_url
-        self.kind = "server" if chroma_url else "embedded"
+        self.kind, self.persistent = ("server" if chroma_url else "embedded"), True
 
     def open(self, generation: str, create: bool = False, sentences: bool = False) -> ChromaStore:
         name = generation + (SENTENCE_SUFFIX if sentences else "")
         return ChromaStore(self.url or str(self.index_dir / generation), name, create=create)
 
-    def _client(self):
-        import chromadb
-
-        url = urlparse(self.url)
-        try:
-            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                       ssl=url.scheme == "https", settings=_client_settings())
-        except Exception as exc:  # noqa: BLE001
-            raise _unavailable(self.url, exc) from exc
-
     def generations(self, prefix: str) -> list[str]:
         if not self.url:  # a generation's folder; other files beside it (a "<generation>.lexical") are not
             return sorted(p.name for p in self.index_dir.glob(prefix + "*") if p.is_dir() and "." not in p.name[len(prefix):])
         try:
-            names = [getattr(c, "name", c) for c in self._client().list_collections()]
+            names = [getattr(c, "name", c) for c in http_client(self.url).list_collections()]
         except StoreUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -300,7 +301,7 @@ class ChromaBackend:
             shutil.rmtree(self.index_dir / generation, ignore_errors=True)
             return
         try:
-            client = self._client()
+            client = http_client(self.url)
         except StoreUnavailable:
             return
         for name in (generation, generation + SENTENCE_SUFFIX):
