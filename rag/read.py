@@ -307,8 +307,8 @@ def _names(sentence: str) -> list[Phrase]:
         text = sentence[start:end].rstrip(".,;:")
         text = re.sub(r"['’]s$", "", text)
         end = start + len(text)
-        if not text or all(w.strip(".,") in _NOT_NAMES | set(TITLES) for w in text.split()):
-            continue
+        if not text or text[:1].islower() or all(w.strip(".,") in _NOT_NAMES | set(TITLES) for w in text.split()):
+            continue  # "of the Interior", left after "Minister" in "Minister of the Interior", names no one
         if DATE_RE.fullmatch(text):
             continue
         kind, strength = _name_kind(sentence, start, end)

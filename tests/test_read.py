@@ -141,3 +141,10 @@ def test_how_many_counts_the_noun_not_the_verb_after_it():
     sentence = "The cycle also comprises four events – admission, expansion, exhaust, compression."
     assert best_phrase(sentence, analyze("How many events occur in an engine cycle?")).text == "four"
     assert analyze("What distance did Jade Johnson jump?").kind == "number"
+
+
+def test_the_rest_of_a_title_is_not_a_name():
+    sentence = ("The last Prime Minister of the German Democratic Republic, Lothar de Maizière, is a descendant of "
+                "a Huguenot family, as is the German Federal Minister of the Interior, Thomas de Maizière.")
+    found = [p.text for p in phrases(sentence, ("person", "organisation"))]
+    assert "of the Interior" not in found and "Thomas de Maizière" in found
