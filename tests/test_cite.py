@@ -81,7 +81,7 @@ def test_the_issues_five_claims_get_their_verdicts_with_reasons(claim, reason):
 
 
 @pytest.mark.parametrize("claim,evidence,reason", [
-    ("Kim wrote to Xi.", "Xi wrote to Kim.", "roles swapped: the source has Xi wrote Kim"),
+    ("Kim wrote to Xi.", "Xi wrote to Kim.", "roles swapped: the source's 'write' goes from Xi to Kim"),
     ("The ministry denied the report.", "The ministry confirmed the report.",
      "'deny' contradicts the source's 'confirm'"),
     ("North Korea fired 14 missiles.", "North Korea fired 12 missiles.", "number 14 not in the source"),

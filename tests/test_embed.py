@@ -12,7 +12,7 @@ from rag.errors import ConfigError
 
 SENTENCES = ["Xi sent a letter to Kim", "Kim received a message from Xi", "The recipe needs flour",
              "Prices rose 3.2% in October, the statistics office said.", "x" * 3000]
-HEAVY = ("torch", "sentence_transformers", "transformers", "gradio")
+HEAVY = ("torch", "sentence_transformers", "transformers", "gradio", "spacy", "rag.syntax")
 
 
 def dot(x, y) -> float:
@@ -109,7 +109,7 @@ print(json.dumps({"code": code, "heavy": [m for m in %r if m in sys.modules]}))
 @pytest.mark.slow
 def test_ask_on_an_up_to_date_index_imports_no_torch(seeds_assistant, seeds_settings):
     """`rag ask` (its main(), in a fresh interpreter) answers from the built index without torch,
-    sentence-transformers, transformers or gradio."""
+    sentence-transformers, transformers or gradio, nor the citation checker's parser (spaCy)."""
     run = subprocess.run([sys.executable, "-c", ASK, str(SEEDS), seeds_settings.index_dir], cwd=ROOT,
                          env=rag_env(), capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

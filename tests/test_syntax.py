@@ -1,0 +1,41 @@
+"""The checker's dependency parse: spaCy's small English pipeline from its pinned package."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag import syntax
+from rag.cite import judge
+from rag.errors import ModelError
+from rag.syntax import relations
+
+
+def test_a_verbs_doer_and_other_party():
+    (rel,) = relations("Kim wrote to Xi.")
+    assert (rel.verb, rel.agent, rel.patients) == ("write", ("kim",), (("xi",),))
+
+
+def test_a_passive_doer_is_the_by_phrase():
+    rels = {r.verb: r for r in relations("The letter was sent to Kim Jong Un by Xi Jinping.")}
+    assert "jinping" in rels["send"].agent and ("kim", "jong", "un") in rels["send"].patients
+
+
+def test_a_possessive_noun_relates_its_owner_and_recipient():
+    rels = {r.verb: r for r in relations("Kim's letter to Xi praised the ties.")}
+    assert rels["letter"].agent == ("kim",) and rels["letter"].patients == (("xi",),)
+
+
+@pytest.mark.parametrize("claim,evidence,swapped", [
+    ("Kim expressed sincere thanks to Xi.", "Xi expressed sincere thanks to Kim.", True),
+    ("Kim's letter to Xi praised the ties.", "Xi's letter to Kim praised the ties.", True),
+    ("Xi sent a letter to Kim.", "A letter was sent to Kim by Xi.", False),  # same roles, passive
+])
+def test_the_checker_uses_the_parse_for_roles(claim, evidence, swapped):
+    judgment = judge(claim, evidence)
+    assert judgment.reason.startswith("roles swapped") is swapped
+
+
+def test_a_damaged_parser_file_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(syntax.PARSER_FILES, "parser/model", "0" * 64)
+    with pytest.raises(ModelError, match="sha256.*reinstall"):
+        syntax._model_path()
