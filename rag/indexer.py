@@ -161,6 +161,21 @@ def write_lexical(settings: Settings, generation: str, texts: dict[str, str]) ->
         save_lexical(lexical_path(settings.index_path, generation), build_lexical(texts), generation)
 
 
+def generation_texts(settings: Settings, manifest: dict) -> dict[str, str]:
+    """A generation's chunk texts (chunk id -> text): from its lexical folder, or from the store for an
+    index that keeps them there (a memory store, or one written before lexical folders held them)."""
+    from rag.lexical import load_lexical
+
+    lexical = load_lexical(lexical_path(settings.index_path, manifest["collection"]), manifest["collection"])
+    if lexical is not None and lexical.texts is not None:
+        return dict(zip(lexical.order, lexical.texts))
+    texts = {cid: text for cid, text, _meta, _v in open_store(settings, manifest).records()}
+    if any(text is None for text in texts.values()):
+        raise IndexCorrupt(f"the chunk texts of {manifest['collection']} are missing (no lexical folder holds "
+                           f"them). {REBUILD_HINT}")
+    return texts
+
+
 def lacks_lexical(settings: Settings, manifest: dict | None) -> bool:
     """An up-to-date index built before lexical folders, in a folder this process may write: `rag index`
     then adds its lexical folder (no embedding, no new generation)."""
@@ -203,8 +218,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         if current is not None:
             if lacks_lexical(settings, old):
                 say("writing the lexical (BM25) index")
-                records = open_store(settings, old).records()
-                write_lexical(settings, old["collection"], {cid: text for cid, text, _meta, _v in records})
+                write_lexical(settings, old["collection"], generation_texts(settings, old))
             return current
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
@@ -219,9 +233,12 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             kept = set(unchanged)
             by_id = {a.doc_id: a for a in articles}
             texts: dict[str, str] = {}  # every chunk of the new generation, for its BM25 index
+            # Chunk texts go to the lexical folder where there is one; a memory store keeps them itself.
+            in_store = not keeps_lexical(settings)
             new_sentences = backend.open(generation, create=True, sentences=True)
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
+                old_texts = generation_texts(settings, old)
                 for sentences in (False, True):
                     source = open_store(settings, old, sentences=sentences)
                     target = new_sentences if sentences else new_store
@@ -231,8 +248,9 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                                    [r[3] for r in batch])
                         continue
                     metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
-                    target.add([r[0] for r in batch], [r[1] for r in batch], metas, [r[3] for r in batch])
-                    texts.update((r[0], r[1]) for r in batch)
+                    target.add([r[0] for r in batch], [old_texts[r[0]] for r in batch] if in_store else None, metas,
+                               [r[3] for r in batch])
+                    texts.update((r[0], old_texts[r[0]]) for r in batch)
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
@@ -243,7 +261,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             t1 = time.perf_counter()
             vectors, sent_keys, sent_vectors = embed_chunks(chunks, embedder, progress is not None and len(chunks) > 16)
             t2 = time.perf_counter()
-            new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks], metas, vectors)
+            new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks] if in_store else None, metas, vectors)
             new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], None,
                               [sentence_metadata(d) for d, _s, _t in sent_keys], sent_vectors)
             t3 = time.perf_counter()
@@ -264,6 +282,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                                    f"expected {sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
             t4 = time.perf_counter()
             write_lexical(settings, generation, texts)  # before the manifest publishes the generation
+            backend.compact(generation)
             t5 = time.perf_counter()
             write_manifest(index_dir, manifest)
         except BaseException:

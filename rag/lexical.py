@@ -2,6 +2,11 @@
 `index_dir/<generation>.lexical/` (the same place for an embedded and a server Chroma), and loaded by
 the retriever with its score arrays memory-mapped, instead of being rebuilt at every start.
 
+The folder also holds the chunk texts themselves (`texts.bin`, UTF-8, one after another, and
+`texts.npy`, their byte offsets), so the Chroma chunk records carry no document: Chroma would keep each
+text three times (the document, an index on it, and a full-text index nobody queries), two thirds of
+its database. An index written before this keeps its texts in Chroma, and is still served.
+
 The memory store keeps no folder: its retriever builds the index in memory, as does one opening an
 index built before lexical folders existed.
 """
@@ -31,6 +36,7 @@ class LexicalIndex:
     order: list[str]
     bm25: object  # bm25s.BM25, in memory or memory-mapped
     df: Counter
+    texts: list[str] | None = None  # the chunk texts in `order`, when the folder holds them
 
 
 def build_lexical(texts: dict[str, str]) -> LexicalIndex:
@@ -43,7 +49,7 @@ def build_lexical(texts: dict[str, str]) -> LexicalIndex:
     df = Counter(word for words in corpus for word in set(words))
     index = bm25s.BM25()
     index.index(corpus, show_progress=False)
-    return LexicalIndex(order, index, df)
+    return LexicalIndex(order, index, df, [texts[cid] for cid in order])
 
 
 def lexical_path(index_dir: str | Path, generation: str) -> Path:
@@ -59,6 +65,8 @@ def save_lexical(folder: Path, lexical: LexicalIndex, generation: str) -> None:
         lexical.bm25.save(tmp, show_progress=False)
         meta = {"format": LEXICAL_FORMAT, "generation": generation, "order": lexical.order, "df": lexical.df}
         (tmp / LEXICAL_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if lexical.texts is not None:
+            _save_texts(tmp, lexical.texts)
         for path in tmp.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -86,6 +94,7 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
         if not isinstance(order, list) or not isinstance(df, dict):
             raise ValueError("its chunk order or term table is missing")
         df = Counter(df)
+        texts = _load_texts(folder, len(order))
         bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False)
         scores = bm25.scores
         if scores["num_docs"] != len(order) or max(bm25.vocab_dict.values(), default=0) >= len(scores["indptr"]) \
@@ -94,4 +103,31 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
     except Exception as exc:  # noqa: BLE001 - json, numpy and bm25s raise many types for damaged files
         text = f"{type(exc).__name__}: {exc}"
         raise IndexCorrupt(f"the lexical index {folder} is damaged ({text[:200]}). {REBUILD_HINT}") from exc
-    return LexicalIndex(order, bm25, df)
+    return LexicalIndex(order, bm25, df, texts)
+
+
+TEXTS, OFFSETS = "texts.bin", "texts.npy"
+
+
+def _save_texts(folder: Path, texts: list[str]) -> None:
+    import numpy as np
+
+    blobs = [t.encode("utf-8") for t in texts]
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in blobs])
+    (folder / TEXTS).write_bytes(b"".join(blobs))
+    np.save(folder / OFFSETS, offsets)
+
+
+def _load_texts(folder: Path, count: int) -> list[str] | None:
+    """The chunk texts saved beside the BM25 arrays, or None for a folder written before they were."""
+    if not (folder / TEXTS).exists():
+        return None
+    import numpy as np
+
+    offsets = np.load(folder / OFFSETS)
+    blob = (folder / TEXTS).read_bytes()
+    if len(offsets) != count + 1 or int(offsets[-1]) != len(blob) or (np.diff(offsets) < 0).any():
+        raise ValueError("its chunk texts do not fit its offsets")
+    bounds = offsets.tolist()
+    return [blob[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(count)]

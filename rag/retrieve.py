@@ -15,7 +15,7 @@ from typing import Sequence
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
-from rag.lexical import LexicalIndex, build_lexical, lexical_path, load_lexical
+from rag.lexical import build_lexical, lexical_path, load_lexical
 from rag.manifest import load_index_manifest, open_store
 from rag.read import Window
 from rag.store import chunk_from_record
@@ -78,32 +78,32 @@ class Retriever:
         if len(records) != self.manifest["chunk_count"]:
             raise IndexCorrupt(f"the index holds {len(records)} chunks but its manifest says "
                                f"{self.manifest['chunk_count']}. {REBUILD_HINT}")
+        self.order = sorted(cid for cid, *_ in records)
+        folder = lexical_path(self.settings.index_path, self.generation)
+        lexical = load_lexical(folder, self.generation)
+        if lexical is not None and lexical.order != self.order:
+            raise IndexCorrupt(f"the lexical index {folder} lists other chunks than the index holds. {REBUILD_HINT}")
+        # The texts are in the lexical folder; an index written before it held them has them in the store.
+        texts = dict(zip(lexical.order, lexical.texts)) if lexical is not None and lexical.texts is not None else {}
         try:
-            self.chunks = {cid: chunk_from_record(cid, text, meta) for cid, text, meta, _v in records}
+            self.chunks = {cid: chunk_from_record(cid, texts.get(cid, text), meta) for cid, text, meta, _v in records}
         except (KeyError, ValueError, TypeError) as exc:
             raise IndexCorrupt(f"the index holds malformed chunk records ({exc}). {REBUILD_HINT}") from exc
-        self.order = sorted(self.chunks)
+        if any(not isinstance(chunk.text, str) for chunk in self.chunks.values()):
+            raise IndexCorrupt(f"the chunk texts of {self.generation} are missing ({folder} holds none). {REBUILD_HINT}")
         self.sentence_store = open_store(settings, self.manifest, sentences=True)
         self.chunks_of_sentence: dict[tuple, list[str]] = {}
         for cid in self.order:
             chunk = self.chunks[cid]
             for sent in chunk.sentences:
                 self.chunks_of_sentence.setdefault((chunk.doc_id, sent.start, sent.end), []).append(cid)
-        lexical = self._load_lexical()
+        if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
+            lexical = build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
         self.bm25, self.df = lexical.bm25, lexical.df
 
     @property
     def generation(self) -> str:
         return self.manifest["collection"]
-
-    def _load_lexical(self) -> LexicalIndex:
-        folder = lexical_path(self.settings.index_path, self.generation)
-        lexical = load_lexical(folder, self.generation)
-        if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
-            return build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
-        if lexical.order != self.order:
-            raise IndexCorrupt(f"the lexical index {folder} lists other chunks than the index holds. {REBUILD_HINT}")
-        return lexical
 
     def bm25_ranking(self, query: str, n: int, docs: frozenset[str] | None = None) -> list[tuple[str, float]]:
         words = [w for w in tokenize(query) if w in self.bm25.vocab_dict]

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 from urllib.parse import urlparse
@@ -55,6 +56,10 @@ class StoreBackend(Protocol):
 
     def drop(self, generation: str) -> None:
         """Delete a generation, both collections (best effort: it may already be gone)."""
+        ...
+
+    def compact(self, generation: str) -> None:
+        """Give back the space a just-written generation left free (before the manifest publishes it)."""
         ...
 
 
@@ -120,6 +125,9 @@ class MemoryBackend:
         with self._lock:
             return sorted({name.removesuffix(SENTENCE_SUFFIX) for root, name in self._held
                            if root == self.root and name.startswith(prefix)})
+
+    def compact(self, generation: str) -> None:
+        """Nothing to give back: the records are Python objects."""
 
     def drop(self, generation: str) -> None:
         with self._lock:
@@ -295,6 +303,21 @@ class ChromaBackend:
         except Exception as exc:  # noqa: BLE001
             raise _unavailable(self.url, exc) from exc
         return sorted({n.removesuffix(SENTENCE_SUFFIX) for n in names if n.startswith(prefix)})
+
+    def compact(self, generation: str) -> None:
+        """Embedded: SQLite VACUUM of the generation's database, as `chroma vacuum` does; Chroma deletes its
+        write-ahead log entries once their vectors are in the HNSW files, and the pages stay free otherwise
+        (a third of the file on a fresh index). A server manages its own files."""
+        if self.url:
+            return
+        import sqlite3
+
+        path = self.index_dir / generation / "chroma.sqlite3"
+        try:
+            with closing(sqlite3.connect(path, timeout=30)) as db:
+                db.execute("VACUUM")
+        except sqlite3.Error as exc:
+            raise IndexCorrupt(f"cannot compact {path}: {exc}. {REBUILD_HINT}") from exc
 
     def drop(self, generation: str) -> None:
         if not self.url:

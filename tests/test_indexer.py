@@ -1,6 +1,7 @@
 """Incremental and atomic indexing, manifest checks. Uses a real embedded Chroma and a fake embedder."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -257,15 +258,17 @@ def test_a_killed_builds_temp_folder_is_ignored_then_collected(tmp_settings, cor
     assert _lexical_folders(tmp_settings) == sorted([generation + ".lexical", live + ".lexical"])
 
 
-def test_an_index_from_before_lexical_folders_serves_and_gets_one_without_embedding(tmp_settings, capfd):
-    import shutil
+def test_an_index_from_before_lexical_folders_serves_and_gets_one_without_embedding(tmp_settings, capfd, monkeypatch):
+    import rag.indexer
 
     emb = FakeEmbedder()
-    build_index(tmp_settings, emb)
+    with monkeypatch.context() as m:  # as the version before lexical folders wrote it: texts in Chroma, no folder
+        m.setattr(rag.indexer, "keeps_lexical", lambda settings: False)
+        build_index(tmp_settings, emb)
     manifest = read_manifest(tmp_settings.index_path)
     folder = tmp_settings.index_path / f"{manifest['collection']}.lexical"
+    assert not folder.exists()
     loaded = Retriever(tmp_settings, emb)
-    shutil.rmtree(folder)  # as the previous version of the program left it
     capfd.readouterr()
     rebuilt = Retriever(tmp_settings, emb)  # builds its BM25 index in memory, silently
     assert capfd.readouterr() == ("", "")
@@ -276,6 +279,31 @@ def test_an_index_from_before_lexical_folders_serves_and_gets_one_without_embedd
     assert read_manifest(tmp_settings.index_path) == manifest  # the same generation, now with its folder
     assert any("lexical" in m for m in said)
     assert Retriever(tmp_settings, emb).df == loaded.df
+
+
+def test_chunk_texts_live_in_the_lexical_folder_not_in_chroma(tmp_settings):
+    import shutil
+
+    from rag.errors import IndexCorrupt
+    from rag.manifest import open_store
+
+    emb = FakeEmbedder()
+    build_index(tmp_settings, emb)
+    manifest = read_manifest(tmp_settings.index_path)
+    assert all(text is None for _cid, text, _m, _v in open_store(tmp_settings, manifest).records())
+    retriever = Retriever(tmp_settings, emb)
+    article = (Path(tmp_settings.corpus_dir) / "002_617917d42ee51cd6.txt").read_text(encoding="utf-8")
+    chunk = next(c for c in retriever.chunks.values() if c.doc_id == "002_617917d42ee51cd6")
+    assert chunk.text and chunk.text.split()[0] in article
+    # a change copies the unchanged documents' texts from the old generation's folder
+    (Path(tmp_settings.corpus_dir) / "extra.txt").write_text("Kim Jong Un wrote to Xi Jinping again in 2023.\n", encoding="utf-8")
+    build_index(tmp_settings, emb)
+    again = Retriever(tmp_settings, emb)
+    assert {cid: c.text for cid, c in again.chunks.items() if c.doc_id != "extra"} == \
+        {cid: c.text for cid, c in retriever.chunks.items()}
+    shutil.rmtree(tmp_settings.index_path / f"{read_manifest(tmp_settings.index_path)['collection']}.lexical")
+    with pytest.raises(IndexCorrupt, match="texts.*missing.*rag index --rebuild"):
+        Retriever(tmp_settings, emb)
 
 
 def test_the_memory_store_writes_no_lexical_folder(memory_settings, fake_embedder):

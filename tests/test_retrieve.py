@@ -79,17 +79,19 @@ def lexical_index(tmp_settings, fake_embedder):
     return tmp_settings, tmp_settings.index_path / f"{generation}.lexical"
 
 
-def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, fake_embedder):
-    import shutil
-
+def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, fake_embedder, monkeypatch):
     import numpy as np
 
+    import rag.retrieve
+    from rag.lexical import build_lexical, load_lexical
     from rag.retrieve import Retriever
 
     settings, folder = lexical_index
     loaded = Retriever(settings, fake_embedder)
     assert isinstance(loaded.bm25.scores["data"], np.memmap)
-    shutil.rmtree(folder)
+    # the same texts (those the folder holds), indexed again in memory
+    monkeypatch.setattr(rag.retrieve, "load_lexical",
+                        lambda *a: build_lexical(dict(zip(load_lexical(*a).order, load_lexical(*a).texts))))
     rebuilt = Retriever(settings, fake_embedder)
     assert not isinstance(rebuilt.bm25.scores["data"], np.memmap)
     only = frozenset({"003_443b657839c6b62c", "002_617917d42ee51cd6"})
@@ -105,7 +107,16 @@ def test_build_lexical_is_pure_and_ordered():
 
     lexical = build_lexical({"b": "Kim met Xi in Beijing", "a": "Xi spoke", "c": "..."})
     assert lexical.order == ["a", "b", "c"] and lexical.df["xi"] == 2 and lexical.df["∅"] == 1
-    assert lexical.bm25.scores["num_docs"] == 3
+    assert lexical.bm25.scores["num_docs"] == 3 and lexical.texts == ["Xi spoke", "Kim met Xi in Beijing", "..."]
+
+
+def test_lexical_texts_round_trip_in_any_script(tmp_path):
+    from rag.lexical import build_lexical, load_lexical, save_lexical
+
+    texts = {"a#0": "Xi spoke — “warmly”.", "b#0": "", "c#0": "金正恩 wrote to 习近平.\n"}
+    save_lexical(tmp_path / "g.lexical", build_lexical(texts), "g")
+    loaded = load_lexical(tmp_path / "g.lexical", "g")
+    assert dict(zip(loaded.order, loaded.texts)) == texts
 
 
 def _truncate(folder, name):
@@ -133,7 +144,12 @@ def _edit_meta(folder, **changes):
     lambda f: _edit_meta(f, generation="rag-19990101000000-000000"),
     lambda f: _edit_meta(f, df=None),
     lambda f: (__import__("shutil").rmtree(f), f.write_text("a file, not a folder")),
-], ids=["data", "indptr", "indices", "vocab", "params", "no-meta", "meta", "order", "generation", "df", "file"])
+    lambda f: _truncate(f, "texts.bin"),
+    lambda f: _truncate(f, "texts.npy"),
+    lambda f: (f / "texts.npy").unlink(),
+    lambda f: (f / "texts.bin").write_bytes(b"\xff" * (f / "texts.bin").stat().st_size),
+], ids=["data", "indptr", "indices", "vocab", "params", "no-meta", "meta", "order", "generation", "df", "file",
+        "texts", "offsets", "no-offsets", "not-utf8"])
 def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical_index, fake_embedder, damage):
     from rag.errors import REBUILD_HINT, IndexCorrupt
     from rag.indexer import build_index

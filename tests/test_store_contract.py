@@ -102,6 +102,33 @@ def test_backend_opens_lists_and_drops_generations(backend):
     assert backend.open("rag-2").query([1.0, 0.0, 0.0], 1)[0][0] == "a#0"
 
 
+def test_compacting_a_generation_keeps_every_record(backend):
+    store = filled(backend.open("rag-1", create=True))
+    before = sorted((cid, text) for cid, text, _m, _v in store.records())
+    backend.compact("rag-1")
+    backend.compact("rag-1")  # twice is fine
+    assert sorted((cid, text) for cid, text, _m, _v in backend.open("rag-1").records()) == before
+    assert backend.open("rag-1").query([1.0, 0.0, 0.0], 1)[0][0] == "a#0"
+
+
+def test_compacting_gives_back_the_free_pages_of_an_embedded_generation(tmp_path):
+    import sqlite3
+
+    from rag.store import ChromaBackend
+
+    backend = ChromaBackend(str(tmp_path / "index"))
+    store = backend.open("rag-1", create=True)
+    ids = [f"d#{i}" for i in range(2500)]  # past Chroma's sync threshold (1000): its log entries get deleted
+    store.add(ids, ["some words of a chunk " * 20] * 2500, [{"doc_id": "d"}] * 2500, [[1.0, float(i), 0.0] for i in range(2500)])
+    path = tmp_path / "index" / "rag-1" / "chroma.sqlite3"
+    with sqlite3.connect(path) as db:
+        free_before = db.execute("pragma freelist_count").fetchone()[0]
+    backend.compact("rag-1")
+    with sqlite3.connect(path) as db:
+        assert db.execute("pragma freelist_count").fetchone()[0] == 0 < free_before
+    assert backend.open("rag-1").count() == 2500
+
+
 def test_memory_backends_of_one_index_folder_share_it(tmp_path):
     from rag.store import MemoryBackend
 
