@@ -15,18 +15,18 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from rag.chunk import Chunk, chunk_article
+from rag.chunk import Chunk, Sentence, chunk_article
 from rag.config import Settings
 from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
-from rag.manifest import (expected_config, load_checked_manifest, open_store, store_location_kind, verify_index,
-                          write_manifest)
-from rag.lexical import LEXICAL_SUFFIX, build_lexical, lexical_path, save_lexical
-from rag.store import StoreBackend, chunk_metadata, sentence_id, sentence_metadata, store_backend
+from rag.manifest import (SENTENCES_IN_FOLDER, expected_config, load_checked_manifest, open_store,
+                          store_location_kind, verify_index, write_manifest)
+from rag.lexical import LEXICAL_SUFFIX, build_lexical, lexical_path, save_lexical, sentence_table
+from rag.store import StoreBackend, chunk_from_record, chunk_metadata, sentence_id, sentence_metadata, store_backend
 
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
 
@@ -155,10 +155,46 @@ def keeps_lexical(settings: Settings) -> bool:
     return store_backend(settings).persistent
 
 
-def write_lexical(settings: Settings, generation: str, texts: dict[str, str]) -> None:
-    """Index the generation's chunk texts (chunk id -> text) with BM25 and save it beside the generation."""
+def write_lexical(settings: Settings, generation: str, texts: dict[str, str], chunk_keys: dict | None = None,
+                  sentence_vectors: dict | None = None) -> None:
+    """Index the generation's chunk texts (chunk id -> text) with BM25 and save it beside the generation,
+    with the texts and, when given, the sentence vectors (chunk id -> its sentence keys; key -> vector)."""
     if keeps_lexical(settings):
-        save_lexical(lexical_path(settings.index_path, generation), build_lexical(texts), generation)
+        lexical = build_lexical(texts)
+        if chunk_keys is not None:
+            lexical = replace(lexical, sentences=sentence_table(lexical.order, chunk_keys, sentence_vectors or {}))
+        save_lexical(lexical_path(settings.index_path, generation), lexical, generation)
+
+
+def sentence_key(doc_id: str, sentence) -> tuple[str, int, int]:
+    """How a sentence is known across chunks and generations: its document and clean-text span."""
+    return (doc_id, sentence.start, sentence.end)
+
+
+def old_sentence_vectors(settings: Settings, manifest: dict, docs: set[str]) -> dict:
+    """The sentence vectors of the documents `docs` in an existing generation: key -> vector, from its
+    lexical folder or, for a generation that keeps them in the store, from its sentence collection."""
+    from rag.lexical import load_lexical
+
+    if manifest.get("sentences") == SENTENCES_IN_FOLDER:
+        lexical = load_lexical(lexical_path(settings.index_path, manifest["collection"]), manifest["collection"])
+        if lexical is None or lexical.sentences is None:
+            raise IndexCorrupt(f"the sentence vectors of {manifest['collection']} are missing. {REBUILD_HINT}")
+        records = {cid: meta for cid, _t, meta, _v in open_store(settings, manifest).records()}
+        out = {}
+        for i, cid in enumerate(lexical.order):
+            chunk = chunk_from_record(cid, "", records[cid])
+            if chunk.doc_id in docs:
+                for sent, row in zip(chunk.sentences, lexical.sentences.of_chunk(i)):
+                    out[sentence_key(chunk.doc_id, sent)] = lexical.sentences.vectors[int(row)]
+        return out
+    out = {}
+    for sid, _t, meta, vector in open_store(settings, manifest, sentences=True).records(with_vectors=True):
+        if meta["doc_id"] in docs:
+            doc_id, _, span = sid.rpartition("@")
+            start, _, end = span.partition("-")
+            out[(doc_id, int(start), int(end))] = vector
+    return out
 
 
 def generation_texts(settings: Settings, manifest: dict) -> dict[str, str]:
@@ -233,24 +269,29 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             kept = set(unchanged)
             by_id = {a.doc_id: a for a in articles}
             texts: dict[str, str] = {}  # every chunk of the new generation, for its BM25 index
-            # Chunk texts go to the lexical folder where there is one; a memory store keeps them itself.
+            # Chunk texts and sentence vectors go to the lexical folder where there is one; a memory store
+            # keeps them itself (texts in its chunk records, sentences in a sentence collection).
             in_store = not keeps_lexical(settings)
-            new_sentences = backend.open(generation, create=True, sentences=True)
+            new_sentences = backend.open(generation, create=True, sentences=True) if in_store else None
+            if not in_store:
+                manifest["sentences"] = SENTENCES_IN_FOLDER
+            chunk_keys: dict[str, list] = {}  # chunk id -> its sentences' keys, for the folder's table
+            sent_vecs: dict = {}  # sentence key -> vector
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
                 old_texts = generation_texts(settings, old)
-                for sentences in (False, True):
-                    source = open_store(settings, old, sentences=sentences)
-                    target = new_sentences if sentences else new_store
-                    batch = [r for r in source.records(with_vectors=True) if r[2]["doc_id"] in kept]
-                    if sentences:
-                        target.add([r[0] for r in batch], None, [sentence_metadata(r[2]["doc_id"]) for r in batch],
-                                   [r[3] for r in batch])
-                        continue
-                    metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
-                    target.add([r[0] for r in batch], [old_texts[r[0]] for r in batch] if in_store else None, metas,
-                               [r[3] for r in batch])
-                    texts.update((r[0], old_texts[r[0]]) for r in batch)
+                batch = [r for r in open_store(settings, old).records(with_vectors=True) if r[2]["doc_id"] in kept]
+                metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
+                new_store.add([r[0] for r in batch], [old_texts[r[0]] for r in batch] if in_store else None, metas,
+                              [r[3] for r in batch])
+                texts.update((r[0], old_texts[r[0]]) for r in batch)
+                sent_vecs = old_sentence_vectors(settings, old, kept)
+                for cid, _t, meta, _v in batch:
+                    chunk = chunk_from_record(cid, "", meta)
+                    chunk_keys[cid] = [sentence_key(chunk.doc_id, s) for s in chunk.sentences]
+                if in_store:
+                    new_sentences.add([sentence_id(k[0], Sentence(k[1], k[2], 0, 0)) for k in sent_vecs], None,
+                                      [sentence_metadata(k[0]) for k in sent_vecs], list(sent_vecs.values()))
             fresh = [a for a in articles if a.doc_id not in kept]
             chunks, metas = [], []
             for article in fresh:
@@ -262,8 +303,11 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             vectors, sent_keys, sent_vectors = embed_chunks(chunks, embedder, progress is not None and len(chunks) > 16)
             t2 = time.perf_counter()
             new_store.add([c.chunk_id for c in chunks], [c.text for c in chunks] if in_store else None, metas, vectors)
-            new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], None,
-                              [sentence_metadata(d) for d, _s, _t in sent_keys], sent_vectors)
+            if in_store:
+                new_sentences.add([sentence_id(d, s) for d, s, _t in sent_keys], None,
+                                  [sentence_metadata(d) for d, _s, _t in sent_keys], sent_vectors)
+            sent_vecs.update((sentence_key(d, s), v) for (d, s, _t), v in zip(sent_keys, sent_vectors))
+            chunk_keys.update((c.chunk_id, [sentence_key(c.doc_id, s) for s in c.sentences]) for c in chunks)
             t3 = time.perf_counter()
             counts = {}
             for meta in metas:
@@ -281,7 +325,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                 raise IndexCorrupt(f"the new index holds {manifest['chunk_count']} chunks ({len(texts)} written), "
                                    f"expected {sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
             t4 = time.perf_counter()
-            write_lexical(settings, generation, texts)  # before the manifest publishes the generation
+            write_lexical(settings, generation, texts, chunk_keys, sent_vecs)  # before the manifest names it
             backend.compact(generation)
             t5 = time.perf_counter()
             write_manifest(index_dir, manifest)

@@ -7,6 +7,11 @@ The folder also holds the chunk texts themselves (`texts.bin`, UTF-8, one after 
 text three times (the document, an index on it, and a full-text index nobody queries), two thirds of
 its database. An index written before this keeps its texts in Chroma, and is still served.
 
+And it holds the sentence vectors (`sentences.npy`, float16, each distinct sentence once, with
+`sentence_rows.npy` / `sentence_offsets.npy` giving each chunk's rows in its sentence order), which the
+retriever memory-maps and scores for the candidate chunks of a question only: no sentence collection,
+no HNSW graph over every sentence (the largest part of an index that had one).
+
 The memory store keeps no folder: its retriever builds the index in memory, as does one opening an
 index built before lexical folders existed.
 """
@@ -37,6 +42,44 @@ class LexicalIndex:
     bm25: object  # bm25s.BM25, in memory or memory-mapped
     df: Counter
     texts: list[str] | None = None  # the chunk texts in `order`, when the folder holds them
+    sentences: SentenceTable | None = None  # the sentence vectors, when the folder holds them
+
+
+@dataclass(frozen=True)
+class SentenceTable:
+    """Sentence vectors by chunk: chunk i (of the lexical index's `order`) has its sentences' vectors at
+    rows `rows[offsets[i]:offsets[i + 1]]` of `vectors`, in the order of its `sentences`."""
+    vectors: object  # numpy float16 [sentences, dim], memory-mapped when loaded
+    rows: object  # numpy int32
+    offsets: object  # numpy int64 [chunks + 1]
+
+    def of_chunk(self, i: int):
+        return self.rows[int(self.offsets[i]):int(self.offsets[i + 1])]
+
+    def counts(self):
+        """How many sentences each chunk has."""
+        import numpy as np
+
+        return np.diff(self.offsets)
+
+
+def sentence_table(order: list[str], chunk_keys: dict[str, list], vectors: dict) -> SentenceTable:
+    """The table for chunks in `order`, each with its sentence keys in order, from one vector per key:
+    a sentence two chunks share is stored once."""
+    import numpy as np
+
+    row: dict = {}
+    for cid in order:
+        for key in chunk_keys[cid]:
+            row.setdefault(key, len(row))
+    dim = len(next(iter(vectors.values()))) if vectors else 0
+    matrix = np.zeros((len(row), dim), dtype=np.float16)
+    for key, i in row.items():
+        matrix[i] = vectors[key]
+    rows = np.asarray([row[key] for cid in order for key in chunk_keys[cid]], dtype=np.int32)
+    offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(chunk_keys[cid]) for cid in order])
+    return SentenceTable(matrix, rows, offsets)
 
 
 def build_lexical(texts: dict[str, str]) -> LexicalIndex:
@@ -67,6 +110,12 @@ def save_lexical(folder: Path, lexical: LexicalIndex, generation: str) -> None:
         (tmp / LEXICAL_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if lexical.texts is not None:
             _save_texts(tmp, lexical.texts)
+        if lexical.sentences is not None:
+            import numpy as np
+
+            for name, array in zip(SENTENCE_FILES, (lexical.sentences.vectors, lexical.sentences.rows,
+                                                    lexical.sentences.offsets)):
+                np.save(tmp / name, array)
         for path in tmp.iterdir():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
@@ -95,6 +144,7 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
             raise ValueError("its chunk order or term table is missing")
         df = Counter(df)
         texts = _load_texts(folder, len(order))
+        sentences = _load_sentences(folder, len(order))
         bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False)
         scores = bm25.scores
         if scores["num_docs"] != len(order) or max(bm25.vocab_dict.values(), default=0) >= len(scores["indptr"]) \
@@ -103,10 +153,23 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
     except Exception as exc:  # noqa: BLE001 - json, numpy and bm25s raise many types for damaged files
         text = f"{type(exc).__name__}: {exc}"
         raise IndexCorrupt(f"the lexical index {folder} is damaged ({text[:200]}). {REBUILD_HINT}") from exc
-    return LexicalIndex(order, bm25, df, texts)
+    return LexicalIndex(order, bm25, df, texts, sentences)
 
 
 TEXTS, OFFSETS = "texts.bin", "texts.npy"
+SENTENCE_FILES = ("sentences.npy", "sentence_rows.npy", "sentence_offsets.npy")
+
+
+def _load_sentences(folder: Path, count: int) -> SentenceTable | None:
+    if not (folder / SENTENCE_FILES[0]).exists():
+        return None
+    import numpy as np
+
+    vectors, rows, offsets = (np.load(folder / name, mmap_mode="r") for name in SENTENCE_FILES)
+    if vectors.ndim != 2 or len(offsets) != count + 1 or int(offsets[-1]) != len(rows) or \
+            (len(rows) and (int(rows.max()) >= len(vectors) or int(rows.min()) < 0)) or (np.diff(offsets) < 0).any():
+        raise ValueError("its sentence vectors do not fit their rows")
+    return SentenceTable(vectors, np.asarray(rows), np.asarray(offsets))
 
 
 def _save_texts(folder: Path, texts: list[str]) -> None:

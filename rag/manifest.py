@@ -82,10 +82,16 @@ def check_manifest(manifest: dict, settings: Settings) -> None:
                             f"the settings name a {store_location_kind(settings)} one. {REBUILD_HINT}")
 
 
+# A manifest's "sentences" value when the generation's sentence vectors are in its lexical folder (no
+# sentence collection); a generation without it keeps them in a sentence collection of the store.
+SENTENCES_IN_FOLDER = "lexical"
+
+
 def verify_index(settings: Settings, manifest: dict) -> None:
-    """Cheap integrity check of the live generation (no model load): both collections open, counts agree."""
+    """Cheap integrity check of the live generation (no model load): its collections open, counts agree."""
     count = open_store(settings, manifest).count()
-    open_store(settings, manifest, sentences=True).count()
+    if manifest.get("sentences") != SENTENCES_IN_FOLDER:
+        open_store(settings, manifest, sentences=True).count()
     if count != manifest["chunk_count"]:
         raise IndexCorrupt(f"the index holds {count} chunks but its manifest says {manifest['chunk_count']}. "
                            f"{REBUILD_HINT}")

@@ -16,7 +16,7 @@ from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.lexical import build_lexical, lexical_path, load_lexical
-from rag.manifest import load_index_manifest, open_store
+from rag.manifest import SENTENCES_IN_FOLDER, load_index_manifest, open_store
 from rag.read import Window
 from rag.store import chunk_from_record
 from rag.text import shingles, tokenize
@@ -91,7 +91,17 @@ class Retriever:
             raise IndexCorrupt(f"the index holds malformed chunk records ({exc}). {REBUILD_HINT}") from exc
         if any(not isinstance(chunk.text, str) for chunk in self.chunks.values()):
             raise IndexCorrupt(f"the chunk texts of {self.generation} are missing ({folder} holds none). {REBUILD_HINT}")
-        self.sentence_store = open_store(settings, self.manifest, sentences=True)
+        # Sentence vectors: in the lexical folder (scored for a question's candidate chunks only), or, for a
+        # memory store or an index written before, in the store's sentence collection (searched whole).
+        in_folder = self.manifest.get("sentences") == SENTENCES_IN_FOLDER
+        self.sentence_table = lexical.sentences if in_folder and lexical is not None else None
+        if in_folder and (self.sentence_table is None or [len(self.chunks[cid].sentences) for cid in self.order]
+                          != [int(n) for n in self.sentence_table.counts()]):
+            raise IndexCorrupt(f"the sentence vectors of {self.generation} are missing or do not fit its chunks "
+                               f"({folder}). {REBUILD_HINT}")
+        self.sentence_store = None if self.sentence_table is not None else \
+            open_store(settings, self.manifest, sentences=True)
+        self.position = {cid: i for i, cid in enumerate(self.order)}
         self.chunks_of_sentence: dict[tuple, list[str]] = {}
         for cid in self.order:
             chunk = self.chunks[cid]
@@ -134,14 +144,17 @@ class Retriever:
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
-        dense = self.store.query(vector, self.settings.candidates, docs)
+        n = self.settings.candidates
+        # With a sentence table, a wider dense list (and the BM25 one) is the pool whose sentences are scored.
+        wide = self.store.query(vector, n * 3 if self.sentence_table is not None else n, docs)
+        dense = wide[:n]
         t2 = time.perf_counter()
-        sims = self.sentence_sims(vector, self.settings.candidates * 3, docs)
-        by_sentence: list[str] = []
-        for (doc_id, start, end), _sim in sims:
-            by_sentence.extend(self.chunks_of_sentence.get((doc_id, start, end), []))
-        sparse = self.bm25_ranking(query, self.settings.candidates, docs)
+        sparse = self.bm25_ranking(query, n, docs)
         t3 = time.perf_counter()
+        sims = self.sentence_sims(vector, n * 3, docs, [c for c, _ in wide] + [c for c, _ in sparse])
+        by_sentence: list[str] = []
+        for (doc_id, start, end), _sim in sims[:n * 3]:
+            by_sentence.extend(self.chunks_of_sentence.get((doc_id, start, end), []))
         rankings = [[c for c, _ in dense], list(dict.fromkeys(by_sentence)), [c for c, _ in sparse]]
         fused = fuse_rankings(rankings, self.settings.rrf_k)
         dense_score, bm25_score = dict(dense), dict(sparse)
@@ -149,7 +162,7 @@ class Retriever:
         ids = [cid for cid, _ in fused if cid in self.chunks]
         groups = group_near_duplicates(ids, {cid: self.chunks[cid].text for cid in ids})
         fused_score = dict(fused)
-        floor = min(sentence_sim.values(), default=0.0)  # sentences outside the top list score below it
+        floor = min((sim for _key, sim in sims[:n * 3]), default=0.0)  # sentences outside the list score below it
         hits = [Hit(self.chunks[kid], fused_score[kid], dense_score.get(kid, 0.0), bm25_score.get(kid, 0.0),
                     tuple(self.chunks[d] for d in dups if self.chunks[d].doc_id != self.chunks[kid].doc_id),
                     {(s.start, s.end): sentence_sim.get((self.chunks[kid].doc_id, s.start, s.end), floor * 0.9)
@@ -157,11 +170,15 @@ class Retriever:
                 for kid, dups in groups[:top_k]]
         if timings is not None:
             timings.update(embed=(t1 - t0) * 1000, dense=(t2 - t1) * 1000, bm25=(t3 - t2) * 1000,
-                           fuse=(time.perf_counter() - t3) * 1000)
+                           fuse=(time.perf_counter() - t3) * 1000)  # fuse: sentence scores included
         return hits
 
-    def sentence_sims(self, vector, n: int, docs: frozenset[str] | None = None) -> list[tuple[tuple[str, int, int], float]]:
-        """The n sentences closest to the query vector: [((doc_id, start, end), cosine)]."""
+    def sentence_sims(self, vector, n: int, docs: frozenset[str] | None = None,
+                      pool: list[str] = ()) -> list[tuple[tuple[str, int, int], float]]:
+        """Sentences by cosine to the query vector, best first: [((doc_id, start, end), cosine)]. From the
+        sentence table, every sentence of the `pool` chunks; from a sentence collection, the n best of all."""
+        if self.sentence_table is not None:
+            return self._pool_sims(vector, pool)
         found = self.sentence_store.query(vector, n, docs)
         out = []
         for sid, sim in found:
@@ -169,3 +186,21 @@ class Retriever:
             start, _, end = span.partition("-")
             out.append(((doc_id, int(start), int(end)), sim))
         return out
+
+    def _pool_sims(self, vector, pool: list[str]) -> list[tuple[tuple[str, int, int], float]]:
+        import numpy as np
+
+        keys, rows, seen = [], [], set()
+        for cid in dict.fromkeys(pool):
+            chunk = self.chunks[cid]
+            for sent, row in zip(chunk.sentences, self.sentence_table.of_chunk(self.position[cid])):
+                key = (chunk.doc_id, sent.start, sent.end)
+                if key not in seen:
+                    seen.add(key)
+                    keys.append(key)
+                    rows.append(int(row))
+        if not rows:
+            return []
+        sims = np.asarray(self.sentence_table.vectors[np.asarray(rows)], dtype=np.float32) @ \
+            np.asarray(vector, dtype=np.float32)
+        return [(keys[i], float(sims[i])) for i in np.argsort(-sims, kind="stable")]

@@ -281,7 +281,7 @@ def test_an_index_from_before_lexical_folders_serves_and_gets_one_without_embedd
     assert Retriever(tmp_settings, emb).df == loaded.df
 
 
-def test_chunk_texts_live_in_the_lexical_folder_not_in_chroma(tmp_settings):
+def test_chunk_texts_and_sentence_vectors_live_in_the_lexical_folder_not_in_chroma(tmp_settings):
     import shutil
 
     from rag.errors import IndexCorrupt
@@ -291,6 +291,9 @@ def test_chunk_texts_live_in_the_lexical_folder_not_in_chroma(tmp_settings):
     build_index(tmp_settings, emb)
     manifest = read_manifest(tmp_settings.index_path)
     assert all(text is None for _cid, text, _m, _v in open_store(tmp_settings, manifest).records())
+    assert manifest["sentences"] == "lexical"  # sentence vectors in the folder too: no sentence collection
+    with pytest.raises(IndexCorrupt):
+        open_store(tmp_settings, manifest, sentences=True)
     retriever = Retriever(tmp_settings, emb)
     article = (Path(tmp_settings.corpus_dir) / "002_617917d42ee51cd6.txt").read_text(encoding="utf-8")
     chunk = next(c for c in retriever.chunks.values() if c.doc_id == "002_617917d42ee51cd6")
@@ -301,6 +304,9 @@ def test_chunk_texts_live_in_the_lexical_folder_not_in_chroma(tmp_settings):
     again = Retriever(tmp_settings, emb)
     assert {cid: c.text for cid, c in again.chunks.items() if c.doc_id != "extra"} == \
         {cid: c.text for cid, c in retriever.chunks.items()}
+    pool = list(retriever.chunks)  # and their sentence vectors: the same scores for any query
+    assert again.sentence_sims(emb.embed_query("Pompeo"), 10, None, pool) == \
+        retriever.sentence_sims(emb.embed_query("Pompeo"), 10, None, pool)
     shutil.rmtree(tmp_settings.index_path / f"{read_manifest(tmp_settings.index_path)['collection']}.lexical")
     with pytest.raises(IndexCorrupt, match="texts.*missing.*rag index --rebuild"):
         Retriever(tmp_settings, emb)

@@ -80,6 +80,8 @@ def lexical_index(tmp_settings, fake_embedder):
 
 
 def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, fake_embedder, monkeypatch):
+    from dataclasses import replace
+
     import numpy as np
 
     import rag.retrieve
@@ -89,9 +91,11 @@ def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, 
     settings, folder = lexical_index
     loaded = Retriever(settings, fake_embedder)
     assert isinstance(loaded.bm25.scores["data"], np.memmap)
-    # the same texts (those the folder holds), indexed again in memory
-    monkeypatch.setattr(rag.retrieve, "load_lexical",
-                        lambda *a: build_lexical(dict(zip(load_lexical(*a).order, load_lexical(*a).texts))))
+    def again(*args):  # the same texts (those the folder holds), indexed again in memory
+        saved = load_lexical(*args)
+        return replace(build_lexical(dict(zip(saved.order, saved.texts))), sentences=saved.sentences)
+
+    monkeypatch.setattr(rag.retrieve, "load_lexical", again)
     rebuilt = Retriever(settings, fake_embedder)
     assert not isinstance(rebuilt.bm25.scores["data"], np.memmap)
     only = frozenset({"003_443b657839c6b62c", "002_617917d42ee51cd6"})
@@ -110,6 +114,17 @@ def test_build_lexical_is_pure_and_ordered():
     assert lexical.bm25.scores["num_docs"] == 3 and lexical.texts == ["Xi spoke", "Kim met Xi in Beijing", "..."]
 
 
+def test_sentence_table_keeps_a_shared_sentence_once():
+    from rag.lexical import sentence_table
+
+    keys = {"a#0": [("a", 0, 5), ("a", 6, 9)], "a#1": [("a", 6, 9), ("a", 10, 14)]}
+    vectors = {("a", 0, 5): [1.0, 0.0], ("a", 6, 9): [0.0, 1.0], ("a", 10, 14): [0.6, 0.8]}
+    table = sentence_table(["a#0", "a#1"], keys, vectors)
+    assert table.vectors.shape == (3, 2) and table.vectors.dtype.name == "float16"
+    assert list(table.of_chunk(0)) == [0, 1] and list(table.of_chunk(1)) == [1, 2]
+    assert list(table.counts()) == [2, 2] and list(table.vectors[2]) == pytest.approx([0.6, 0.8], abs=1e-3)
+
+
 def test_lexical_texts_round_trip_in_any_script(tmp_path):
     from rag.lexical import build_lexical, load_lexical, save_lexical
 
@@ -122,6 +137,12 @@ def test_lexical_texts_round_trip_in_any_script(tmp_path):
 def _truncate(folder, name):
     path = folder / name
     path.write_bytes(path.read_bytes()[:40])
+
+
+def _save_array(path, change):
+    import numpy as np
+
+    np.save(path, change(np.load(path)))
 
 
 def _edit_meta(folder, **changes):
@@ -148,8 +169,13 @@ def _edit_meta(folder, **changes):
     lambda f: _truncate(f, "texts.npy"),
     lambda f: (f / "texts.npy").unlink(),
     lambda f: (f / "texts.bin").write_bytes(b"\xff" * (f / "texts.bin").stat().st_size),
+    lambda f: _truncate(f, "sentences.npy"),
+    lambda f: (f / "sentence_rows.npy").unlink(),
+    lambda f: _save_array(f / "sentence_rows.npy", lambda a: a + 10**6),
+    lambda f: _save_array(f / "sentence_offsets.npy", lambda a: a[:-1]),
+    lambda f: (f / "sentences.npy").unlink(),
 ], ids=["data", "indptr", "indices", "vocab", "params", "no-meta", "meta", "order", "generation", "df", "file",
-        "texts", "offsets", "no-offsets", "not-utf8"])
+        "texts", "offsets", "no-offsets", "not-utf8", "sentences", "no-rows", "rows", "sentence-offsets", "no-sentences"])
 def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical_index, fake_embedder, damage):
     from rag.errors import REBUILD_HINT, IndexCorrupt
     from rag.indexer import build_index
@@ -157,7 +183,7 @@ def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical
 
     settings, folder = lexical_index
     damage(folder)
-    with pytest.raises(IndexCorrupt, match="lexical index") as caught:
+    with pytest.raises(IndexCorrupt, match="lexical index|sentence vectors") as caught:
         Retriever(settings, fake_embedder)
     assert REBUILD_HINT in str(caught.value)
     assert build_index(settings, fake_embedder, rebuild=True).chunks > 0  # the hint works
