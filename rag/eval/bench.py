@@ -80,7 +80,7 @@ def worker_index(corpus: str, index: str, job: dict) -> dict:
     """Build the index from scratch, then embed a sample of the indexed chunks with the same
     sentence-transformers model directly (the raw throughput the indexer is compared with)."""
     from rag import build_assistant
-    from rag.manifest import load_index_manifest, open_store
+    from rag.manifest import load_index_manifest
 
     settings = _settings(corpus, index)
     assistant = build_assistant(settings)
@@ -90,8 +90,10 @@ def worker_index(corpus: str, index: str, job: dict) -> dict:
            "store_s": report.timings_ms["store"] / 1000, "lexical_s": report.timings_ms.get("lexical", 0.0) / 1000,
            "index_s": report.timings_ms["total"] / 1000,
            "index_rss_mb": round(peak_rss_mb(), 1)}
-    texts = [text for _id, text, _meta, _vector in open_store(settings, load_index_manifest(settings)).records()]
-    texts = random.Random(0).sample(texts, min(job["raw_sample"], len(texts)))
+    from rag.indexer import generation_texts
+
+    texts = sorted(generation_texts(settings, load_index_manifest(settings)).items())
+    texts = random.Random(0).sample([text for _cid, text in texts], min(job["raw_sample"], len(texts)))
     import torch
 
     from rag.embed import build_embedder
