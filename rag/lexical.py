@@ -75,6 +75,8 @@ def sentence_table(order: list[str], chunk_keys: dict[str, list], vectors: dict)
     dim = len(next(iter(vectors.values()))) if vectors else 0
     matrix = np.zeros((len(row), dim), dtype=np.float16)
     for key, i in row.items():
+        if key not in vectors:
+            raise IndexCorrupt(f"no vector for the sentence {key[0]}@{key[1]}-{key[2]} of the old index. {REBUILD_HINT}")
         matrix[i] = vectors[key]
     rows = np.asarray([row[key] for cid in order for key in chunk_keys[cid]], dtype=np.int32)
     offsets = np.zeros(len(order) + 1, dtype=np.int64)

@@ -312,6 +312,32 @@ def test_chunk_texts_and_sentence_vectors_live_in_the_lexical_folder_not_in_chro
         Retriever(tmp_settings, emb)
 
 
+def test_a_change_to_an_older_index_moves_its_sentence_vectors_into_the_folder(tmp_settings, monkeypatch):
+    import numpy as np
+
+    import rag.indexer
+    from rag.manifest import open_store
+
+    emb = FakeEmbedder()
+    with monkeypatch.context() as m:  # the older layout: texts and sentence vectors in Chroma
+        m.setattr(rag.indexer, "keeps_lexical", lambda settings: False)
+        build_index(tmp_settings, emb)
+    old = read_manifest(tmp_settings.index_path)
+    old_vectors = {sid: vec for sid, _t, _m, vec in open_store(tmp_settings, old, sentences=True).records(with_vectors=True)}
+    (Path(tmp_settings.corpus_dir) / "extra.txt").write_text("Kim Jong Un wrote to Xi Jinping again.\n", encoding="utf-8")
+    calls = emb.calls
+    build_index(tmp_settings, emb)
+    assert emb.calls == calls + 1  # only the new article was embedded
+    retriever = Retriever(tmp_settings, emb)
+    assert read_manifest(tmp_settings.index_path)["sentences"] == "lexical" and retriever.sentence_table is not None
+    for cid, chunk in retriever.chunks.items():
+        if chunk.doc_id == "extra":
+            continue
+        for sent, row in zip(chunk.sentences, retriever.sentence_table.of_chunk(retriever.position[cid])):
+            expected = old_vectors[f"{chunk.doc_id}@{sent.start}-{sent.end}"]
+            assert np.allclose(np.asarray(retriever.sentence_table.vectors[row], dtype=np.float32), expected, atol=1e-3)
+
+
 def test_the_memory_store_writes_no_lexical_folder(memory_settings, fake_embedder):
     build_index(memory_settings, fake_embedder)
     assert _lexical_folders(memory_settings) == []

@@ -115,6 +115,7 @@ def test_build_lexical_is_pure_and_ordered():
 
 
 def test_sentence_table_keeps_a_shared_sentence_once():
+    from rag.errors import IndexCorrupt
     from rag.lexical import sentence_table
 
     keys = {"a#0": [("a", 0, 5), ("a", 6, 9)], "a#1": [("a", 6, 9), ("a", 10, 14)]}
@@ -123,6 +124,8 @@ def test_sentence_table_keeps_a_shared_sentence_once():
     assert table.vectors.shape == (3, 2) and table.vectors.dtype.name == "float16"
     assert list(table.of_chunk(0)) == [0, 1] and list(table.of_chunk(1)) == [1, 2]
     assert list(table.counts()) == [2, 2] and list(table.vectors[2]) == pytest.approx([0.6, 0.8], abs=1e-3)
+    with pytest.raises(IndexCorrupt, match="no vector for the sentence a@10-14"):
+        sentence_table(["a#0", "a#1"], keys, {k: v for k, v in vectors.items() if k != ("a", 10, 14)})
 
 
 def test_lexical_texts_round_trip_in_any_script(tmp_path):
