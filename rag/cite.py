@@ -2,7 +2,9 @@
 
 `check_citations` is pure: it splits an answer into sentences, reads their `[n]` markers
 (tolerating `[1, 2]` and `【1】`), drops markers that point nowhere, and scores each cited span
-against its sentence. It does not retrieve or generate anything.
+against its sentence. It does not retrieve or generate anything. Besides its inputs, `judge` reads
+only fixed, pinned data: two lexicons (`rag.opposites`) and a parser (`rag.syntax`), loaded on the first
+claim that is not a verbatim quote.
 """
 
 from __future__ import annotations
