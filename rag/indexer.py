@@ -25,8 +25,10 @@ from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (SENTENCES_IN_FOLDER, expected_config, load_checked_manifest, open_store,
                           store_location_kind, verify_index, write_manifest)
-from rag.lexical import LEXICAL_SUFFIX, build_lexical, lexical_path, save_lexical, sentence_table
-from rag.store import StoreBackend, chunk_from_record, chunk_metadata, sentence_id, sentence_metadata, store_backend
+from rag.lexical import (LEXICAL_SUFFIX, LexicalIndex, build_lexical, lexical_path, load_lexical, save_lexical,
+                         sentence_table)
+from rag.store import (StoreBackend, chunk_from_record, chunk_metadata, sentence_id, sentence_key, sentence_key_of_id,
+                       sentence_metadata, store_backend)
 
 EVAL_FILES = ("*eval*.jsonl",)  # labelled question sets that sit beside articles are never indexed
 
@@ -166,43 +168,33 @@ def write_lexical(settings: Settings, generation: str, texts: dict[str, str], ch
         save_lexical(lexical_path(settings.index_path, generation), lexical, generation)
 
 
-def sentence_key(doc_id: str, sentence) -> tuple[str, int, int]:
-    """How a sentence is known across chunks and generations: its document and clean-text span."""
-    return (doc_id, sentence.start, sentence.end)
-
-
-def old_sentence_vectors(settings: Settings, manifest: dict, docs: set[str]) -> dict:
-    """The sentence vectors of the documents `docs` in an existing generation: key -> vector, from its
-    lexical folder or, for a generation that keeps them in the store, from its sentence collection."""
-    from rag.lexical import load_lexical
-
+def old_sentence_vectors(settings: Settings, manifest: dict, lexical: LexicalIndex | None,
+                         records: list[tuple]) -> dict:
+    """The sentence vectors of the chunk `records` (id, text, metadata, vector) of an existing generation:
+    key -> vector, from its lexical folder (`lexical`, already loaded) or, for a generation that keeps
+    them in the store, from its sentence collection."""
+    docs = {meta["doc_id"] for _cid, _t, meta, _v in records}
     if manifest.get("sentences") == SENTENCES_IN_FOLDER:
-        lexical = load_lexical(lexical_path(settings.index_path, manifest["collection"]), manifest["collection"])
         if lexical is None or lexical.sentences is None:
             raise IndexCorrupt(f"the sentence vectors of {manifest['collection']} are missing. {REBUILD_HINT}")
-        records = {cid: meta for cid, _t, meta, _v in open_store(settings, manifest).records()}
+        position = {cid: i for i, cid in enumerate(lexical.order)}
         out = {}
-        for i, cid in enumerate(lexical.order):
-            chunk = chunk_from_record(cid, "", records[cid])
-            if chunk.doc_id in docs:
-                for sent, row in zip(chunk.sentences, lexical.sentences.of_chunk(i)):
-                    out[sentence_key(chunk.doc_id, sent)] = lexical.sentences.vectors[int(row)]
+        for cid, _t, meta, _v in records:
+            chunk = chunk_from_record(cid, "", meta)
+            for sent, row in zip(chunk.sentences, lexical.sentences.of_chunk(position[cid])):
+                out[sentence_key(chunk.doc_id, sent)] = lexical.sentences.vectors[int(row)]
         return out
-    out = {}
-    for sid, _t, meta, vector in open_store(settings, manifest, sentences=True).records(with_vectors=True):
-        if meta["doc_id"] in docs:
-            doc_id, _, span = sid.rpartition("@")
-            start, _, end = span.partition("-")
-            out[(doc_id, int(start), int(end))] = vector
-    return out
+    return {sentence_key_of_id(sid): vector
+            for sid, _t, meta, vector in open_store(settings, manifest, sentences=True).records(with_vectors=True)
+            if meta["doc_id"] in docs}
 
 
-def generation_texts(settings: Settings, manifest: dict) -> dict[str, str]:
-    """A generation's chunk texts (chunk id -> text): from its lexical folder, or from the store for an
-    index that keeps them there (a memory store, or one written before lexical folders held them)."""
-    from rag.lexical import load_lexical
-
-    lexical = load_lexical(lexical_path(settings.index_path, manifest["collection"]), manifest["collection"])
+def generation_texts(settings: Settings, manifest: dict, lexical: LexicalIndex | None = None) -> dict[str, str]:
+    """A generation's chunk texts (chunk id -> text): from its lexical folder (`lexical` when already
+    loaded), or from the store for an index that keeps them there (a memory store, or one written before
+    lexical folders held them)."""
+    if lexical is None:
+        lexical = load_lexical(lexical_path(settings.index_path, manifest["collection"]), manifest["collection"])
     if lexical is not None and lexical.texts is not None:
         return dict(zip(lexical.order, lexical.texts))
     texts = {cid: text for cid, text, _meta, _v in open_store(settings, manifest).records()}
@@ -279,13 +271,14 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             sent_vecs: dict = {}  # sentence key -> vector
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
-                old_texts = generation_texts(settings, old)
+                old_lexical = load_lexical(lexical_path(index_dir, old["collection"]), old["collection"])
+                old_texts = generation_texts(settings, old, old_lexical)
                 batch = [r for r in open_store(settings, old).records(with_vectors=True) if r[2]["doc_id"] in kept]
                 metas = [{**r[2], **date_metadata(by_id[r[2]["doc_id"]])} for r in batch]
                 new_store.add([r[0] for r in batch], [old_texts[r[0]] for r in batch] if in_store else None, metas,
                               [r[3] for r in batch])
                 texts.update((r[0], old_texts[r[0]]) for r in batch)
-                sent_vecs = old_sentence_vectors(settings, old, kept)
+                sent_vecs = old_sentence_vectors(settings, old, old_lexical, batch)
                 for cid, _t, meta, _v in batch:
                     chunk = chunk_from_record(cid, "", meta)
                     chunk_keys[cid] = [sentence_key(chunk.doc_id, s) for s in chunk.sentences]

@@ -18,7 +18,7 @@ from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.lexical import build_lexical, lexical_path, load_lexical
 from rag.manifest import SENTENCES_IN_FOLDER, load_index_manifest, open_store
 from rag.read import Window
-from rag.store import chunk_from_record
+from rag.store import chunk_from_record, sentence_key, sentence_key_of_id
 from rag.text import shingles, tokenize
 
 def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = 60,
@@ -106,7 +106,7 @@ class Retriever:
         for cid in self.order:
             chunk = self.chunks[cid]
             for sent in chunk.sentences:
-                self.chunks_of_sentence.setdefault((chunk.doc_id, sent.start, sent.end), []).append(cid)
+                self.chunks_of_sentence.setdefault(sentence_key(chunk.doc_id, sent), []).append(cid)
         if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
             lexical = build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
         self.bm25, self.df = lexical.bm25, lexical.df
@@ -165,7 +165,7 @@ class Retriever:
         floor = min((sim for _key, sim in sims[:n * 3]), default=0.0)  # sentences outside the list score below it
         hits = [Hit(self.chunks[kid], fused_score[kid], dense_score.get(kid, 0.0), bm25_score.get(kid, 0.0),
                     tuple(self.chunks[d] for d in dups if self.chunks[d].doc_id != self.chunks[kid].doc_id),
-                    {(s.start, s.end): sentence_sim.get((self.chunks[kid].doc_id, s.start, s.end), floor * 0.9)
+                    {(s.start, s.end): sentence_sim.get(sentence_key(self.chunks[kid].doc_id, s), floor * 0.9)
                      for s in self.chunks[kid].sentences})
                 for kid, dups in groups[:top_k]]
         if timings is not None:
@@ -179,13 +179,7 @@ class Retriever:
         sentence table, every sentence of the `pool` chunks; from a sentence collection, the n best of all."""
         if self.sentence_table is not None:
             return self._pool_sims(vector, pool)
-        found = self.sentence_store.query(vector, n, docs)
-        out = []
-        for sid, sim in found:
-            doc_id, _, span = sid.rpartition("@")
-            start, _, end = span.partition("-")
-            out.append(((doc_id, int(start), int(end)), sim))
-        return out
+        return [(sentence_key_of_id(sid), sim) for sid, sim in self.sentence_store.query(vector, n, docs)]
 
     def _pool_sims(self, vector, pool: list[str]) -> list[tuple[tuple[str, int, int], float]]:
         import numpy as np
@@ -194,7 +188,7 @@ class Retriever:
         for cid in dict.fromkeys(pool):
             chunk = self.chunks[cid]
             for sent, row in zip(chunk.sentences, self.sentence_table.of_chunk(self.position[cid])):
-                key = (chunk.doc_id, sent.start, sent.end)
+                key = sentence_key(chunk.doc_id, sent)
                 if key not in seen:
                     seen.add(key)
                     keys.append(key)

@@ -146,6 +146,18 @@ def sentence_id(doc_id: str, sentence: Sentence) -> str:
     return f"{doc_id}@{sentence.start}-{sentence.end}"
 
 
+def sentence_key(doc_id: str, sentence: Sentence) -> tuple[str, int, int]:
+    """How a sentence is known across chunks and generations: its document and clean-text span."""
+    return (doc_id, sentence.start, sentence.end)
+
+
+def sentence_key_of_id(sid: str) -> tuple[str, int, int]:
+    """sentence_key_of_id("a@3-9") -> ("a", 3, 9), the key of a sentence record's id."""
+    doc_id, _, span = sid.rpartition("@")
+    start, _, end = span.partition("-")
+    return (doc_id, int(start), int(end))
+
+
 def sentence_metadata(doc_id: str) -> dict:
     """A sentence record's metadata: only what the document filter needs (its id carries the span, and its
     text is the chunk's; neither a copy of the text nor Chroma's full-text index of it is kept)."""
