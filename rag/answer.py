@@ -261,7 +261,8 @@ class ExtractiveAnswerer:
                 citations.append(make_citation(n, chunk, sent, 1.0, evidence.documents))
                 numbers.append(n)
             parts.append(quoted(cand.text) + "".join(f" [{n}]" for n in numbers))
-            if reading.phrase is not None and lead is None:
+            if reading.phrase is not None and lead is None and \
+                    reading.phrase.strength >= self.settings.min_lead_strength:
                 holder_n = 1 if reading.phrase_sentence != cand.sentence else numbers[0]
                 lead = lead_span(cand.chunk, reading.phrase_sentence, reading.phrase, holder_n)
         text = " ".join(parts)

@@ -64,6 +64,7 @@ class Ask:
     unit: str = ""  # for numbers: "percent" or "money" when the question says so
     asks: str = ""  # the question's own wh-phrase, e.g. "how many ballistic missiles", "which news agency"
     counted: str = ""  # for "how many <things>": the things, as tokenize and lemma give them ("missile")
+    head: str = ""  # the noun of "which <noun>" that named the kind, singular ("committee", "village")
 
     @property
     def typed(self) -> bool:
@@ -99,7 +100,7 @@ def analyze(question: str) -> Ask:
     wh = re.search(r"\b(how (?:many|much)(?: [a-z'-]+){0,3}?|(?:which|what) (?:[a-z'-]+ ){0,2}?[a-z'-]+)"
                    r"(?= (?:" + "|".join(_AUX) + r"|has|had|to|of|in|on|for|at|by)\b|\?|$)", q)
 
-    def ask(kind: str, accepts: tuple[str, ...] = ()) -> Ask:
+    def ask(kind: str, accepts: tuple[str, ...] = (), head: str = "") -> Ask:
         phrase = wh.group(1) if wh and kind in TYPED and len(wh.group(1)) <= 60 else ""
         things = [w for w in phrase[len("how many"):].split() if tokenize(w)] if phrase.startswith("how many") else []
         # The counted noun: the last plural of "how many ballistic missiles", not the verb after it
@@ -107,7 +108,7 @@ def analyze(question: str) -> Ask:
         plural = [w for w in things if w.endswith("s") and not w.endswith("ss") and len(w) > 3]
         noun = plural[-1] if plural else things[0] if things else ""
         counted = lemma(tokenize(noun)[0]) if noun and not noun.endswith("ed") else ""
-        return Ask(kind, accepts, terms, unit if kind == NUMBER else "", phrase, counted)
+        return Ask(kind, accepts, terms, unit if kind == NUMBER else "", phrase, counted, head)
 
     if re.match(r"how long\b", q):
         return ask(NUMBER, (NUMBER, DATE))  # "three years", or "from 1915 until 1918"
@@ -130,12 +131,12 @@ def analyze(question: str) -> Ask:
                 break
             kind = HEAD_KIND.get(word) or _person_noun(word)
             if kind:
-                heads.append(kind)
+                heads.append((kind, word[:-1] if word.endswith("s") and word[:-1] in HEAD_KIND else word))
             elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "ics")) and \
                     word not in ("news", "series", "species", "means", "headquarters"):
                 break  # a plural noun we do not know ("which articles state…") is the head
         if heads:
-            return ask(heads[-1], (heads[-1],))
+            return ask(heads[-1][0], (heads[-1][0],), heads[-1][1])
     if re.match(r"(who|whom)\b", q):
         if re.match(r"(?i:who (is|was|are|were)) [A-Z]", _LEAD.sub("", question.strip())):
             return ask(DEFINITION)  # "Who is Mao Ning?" asks what she is, not who
@@ -277,13 +278,17 @@ def _runs(sentence: str):
         for i, w in enumerate(words):
             word = w.group().strip(".,")
             if word in TITLES and w.start() > 0 and w.end() < len(m.group()):
+                if words[i + 1].group() in ("of", "for") and len(words) - i <= 4:
+                    start = None  # "Vice Minister of Foreign Affairs": the office, and no one's name
+                    break
                 start = m.start() + w.end() + 1  # "Costa Rican President" describes; the name follows it
             elif word in ("of", "for", "on", "upon") and i > 0 and \
                     words[i - 1].group().strip(".,") not in _ORG_WORDS | _NOT_PERSON | _PLACES | set(TITLES):
                 yield start, m.start() + words[i - 1].end()  # "Kofi Annan of the United Nations": two names
                 nxt = words[i + 2] if i + 2 < len(words) and words[i + 1].group() == "the" else words[i + 1]
                 start = m.start() + nxt.start()
-        yield start, m.end()
+        if start is not None:
+            yield start, m.end()
 
 
 def _appositive_role(after: str) -> bool:
@@ -319,6 +324,21 @@ def _names(sentence: str) -> list[Phrase]:
     return out
 
 
+def _placed(names: list[Phrase], sentence: str) -> list[Phrase]:
+    """A place followed by the town or country it is in is one answer: "Camden Market, London" (not
+    when the two are items of a list: "Seoul, Pyongyang and Beijing")."""
+    out: list[Phrase] = []
+    for p in names:
+        last = out[-1] if out else None
+        if last is not None and last.kind == PLACE and last.strength < 1.0 and p.kind == PLACE and \
+                p.strength == 1.0 and sentence[last.end:p.start] == ", " and \
+                not re.match(r"\s*(?:,|and\b|or\b)", sentence[p.end:]):
+            out[-1] = Phrase(last.start, p.end, PLACE, 1.0, sentence[last.start:p.end])
+        else:
+            out.append(p)
+    return out
+
+
 def phrases(sentence: str, kinds: tuple[str, ...]) -> list[Phrase]:
     """Phrases of the given kinds in a sentence, as spans of it:
     [p.text for p in phrases("Mr Blair met Kofi Annan in New York.", (PERSON,))] -> ['Blair', 'Kofi Annan']"""
@@ -333,7 +353,7 @@ def phrases(sentence: str, kinds: tuple[str, ...]) -> list[Phrase]:
                 strong = any(ch.isdigit() for ch in m.group())
                 out.append(Phrase(m.start(), m.end(), NUMBER, 1.0 if strong else 0.7, m.group().strip()))
     if any(k in NAMES for k in kinds):
-        for p in _names(sentence):
+        for p in _placed(_names(sentence), sentence):
             if p.kind in kinds:
                 out.append(p)
             elif (p.kind == "name" and ORG in kinds) or (p.strength < 1.0 and {p.kind, *kinds} <= {PERSON, ORG}):
@@ -350,6 +370,18 @@ def _given(phrase: str, terms: frozenset[str]) -> bool:
     question: "PC Pro Magazine" after "PC Pro's survey", "MDA III" after "the MDA IV")."""
     words = tokenize(phrase)
     return bool(words) and sum(w in terms for w in words) * 2 >= len(words)
+
+
+def headed(sentence: str, phrase: Phrase, head: str) -> bool:
+    """Whether the question's noun is the phrase's own, or stands within three words before it or
+    right after it: headed("the survey was carried out by consultancy group Capgemini.", Phrase(38, 47,
+    "organisation", 0.9, "Capgemini"), "consultancy") -> True"""
+    if not head:
+        return False
+    before = re.findall(r"[\w'’-]+", sentence[:phrase.start])[-3:]
+    after = re.findall(r"[\w'’-]+", sentence[phrase.end:])[:1]
+    words = [w.lower() for w in (*before, *re.findall(r"[\w'’-]+", phrase.text), *after)]
+    return any(w == head or w == head + "s" or w == head + "es" for w in words)
 
 
 def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
@@ -379,6 +411,8 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
         # person; an organisation may answer, but "Kim Jong Un" beats "the Communist Party" beside it).
         fit = 0.6 if p.kind in TYPED and p.kind != ask.kind else 1.0  # a name of unsure kind is not penalised
         score = p.strength * fit + 0.3 * min(near, 3.0) + 0.3 * _unit_fit(p, ask.unit)
+        if headed(sentence, p, ask.head):
+            score += 0.6  # "which committee": "the House Budget Committee" over "the Federal Reserve"
         if score > best_score:
             best, best_score = p, score
     return dataclasses.replace(best, strength=round(best_score, 3)) if best else None

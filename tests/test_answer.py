@@ -105,6 +105,21 @@ def test_an_answer_carries_at_most_max_citations():
 
 
 @pytest.mark.slow
+def test_a_weak_answer_phrase_is_not_shown_in_bold(seeds_assistant):
+    """The phrase leads only when its strength reaches min_lead_strength; below it the same quote stands alone."""
+    from rag.answer import ExtractiveAnswerer
+
+    q = "Who is the Chinese foreign ministry spokeswoman who spoke about Xi's message?"
+    retriever = seeds_assistant.retriever
+    hits, evidence = retriever.retrieve(q), retriever.evidence()
+    shown = ExtractiveAnswerer(seeds_assistant.settings).answer(q, q, hits, evidence)
+    hidden = ExtractiveAnswerer(seeds_assistant.settings.replace(min_lead_strength=99.0)).answer(q, q, hits, evidence)
+    assert shown.lead["text"] == "Hua Chunying" and shown.text.startswith("Hua Chunying — “")
+    assert hidden.lead is None and hidden.text == shown.text[len("Hua Chunying — "):]
+    assert hidden.citations == shown.citations and not hidden.abstained
+
+
+@pytest.mark.slow
 def test_self_contained_questions_get_the_same_answer_with_another_questions_history(seeds_assistant):
     """Every bundled question that does not lean on a history, asked after another one (its question and
     its answer as the history), gets exactly the answer it gets when asked first (issue 9, item 6)."""

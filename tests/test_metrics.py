@@ -5,8 +5,8 @@ import math
 import pytest
 
 from rag.cite import support_score
-from rag.eval.metrics import (citation_scores, hit_at_k, is_correct, normalize_answer, percentile, reciprocal_rank,
-                         span_is_valid, summarize)
+from rag.eval.metrics import (citation_scores, hit_at_k, is_correct, lead_holds, normalize_answer, percentile,
+                         reciprocal_rank, span_is_valid, summarize)
 
 
 def test_normalize_strips_markers_quotes_case_and_space():
@@ -120,6 +120,25 @@ def test_summarize_hand_computed():
     assert s["citation_recall"] == pytest.approx((1 + 0.5 + 1) / 3)  # answered rows only
     assert s["citation_precision"] == pytest.approx((1 + 0.5 + 1) / 3)
     assert s["latency_p50_ms"] == 30 and s["latency_p95_ms"] == pytest.approx(48.0)
+
+
+def test_lead_holds_the_gold_or_is_part_of_it():
+    assert lead_holds("Isaiah Kiplagat", answers_any=["Kiplagat"])
+    assert lead_holds("Kiplagat", answers_any=["Isaiah Kiplagat"])  # part of the gold name
+    assert lead_holds("“Capgemini”", answers_any=["capgemini"])  # quotes and case normalised
+    assert not lead_holds("Frankfurt", answers_any=["Hanau"])
+    assert not lead_holds("of", answers_any=["Court of Arbitration"])  # too short to count as part
+    assert not lead_holds("", answers_any=["x"])
+
+
+def test_summarize_lead_gold_rate_counts_answered_led_rows():
+    rows = [_row("a", "factoid", True, False, ["d1"], ["d1"], True, [True], 1.0, 1.0, 10),
+            _row("b", "factoid", True, False, ["d1"], ["d1"], True, [True], 1.0, 1.0, 10),
+            _row("c", "factoid", False, False, ["d1"], ["d1"], True, [True], 1.0, 1.0, 10),
+            _row("d", "factoid", False, True, latency=10)]
+    rows[0]["lead_gold"], rows[1]["lead_gold"] = True, False  # c has no lead; d abstained
+    assert summarize(rows)["lead_gold_rate"] == 0.5
+    assert summarize(rows[2:])["lead_gold_rate"] is None
 
 
 def test_checker_scores_by_split_and_type():

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.read import (DATE, DEFINITION, NUMBER, ORG, OTHER, PERSON, PLACE, REASON, YESNO, analyze, best_phrase,
+from rag.read import (DATE, DEFINITION, NUMBER, ORG, OTHER, PERSON, PLACE, REASON, YESNO, analyze, best_phrase, headed,
                       in_window, leans_on_previous, missing_text, phrases, quotable, time_window)
 
 
@@ -148,3 +148,27 @@ def test_the_rest_of_a_title_is_not_a_name():
                 "a Huguenot family, as is the German Federal Minister of the Interior, Thomas de Maizière.")
     found = [p.text for p in phrases(sentence, ("person", "organisation"))]
     assert "of the Interior" not in found and "Thomas de Maizière" in found
+
+
+def test_the_noun_the_question_asks_for_names_the_answer():
+    assert analyze("Which consultancy carried out the survey?").head == "consultancy"
+    assert analyze("Which bands played at the party?").head == "band"
+    assert analyze("Who won the race?").head == ""
+    sentence = "The survey, reported by the Financial Times, was carried out by consultancy group Capgemini."
+    assert best_phrase(sentence, analyze("Which consultancy carried out the survey?")).text == "Capgemini"
+    found = phrases(sentence, (ORG,))
+    capgemini = next(p for p in found if p.text == "Capgemini")
+    assert headed(sentence, capgemini, "consultancy") and not headed(sentence, found[0], "consultancy")
+
+
+def test_an_office_after_a_title_is_not_a_name():
+    sentence = ("The most recent Chinese official to visit was Liu Zhenmin, Vice Minister of Foreign Affairs, who "
+                "attended the meeting.")
+    assert [p.text for p in phrases(sentence, (PERSON,))] == ["Liu Zhenmin"]
+
+
+def test_a_place_and_the_town_it_is_in_are_one_answer():
+    assert [p.text for p in phrases("He sold them from a stall in Camden Market, London.", (PLACE,))] == \
+        ["Camden Market, London"]
+    assert [p.text for p in phrases("Talks were held in Seoul, Pyongyang and Beijing.", (PLACE,))] == \
+        ["Seoul", "Pyongyang", "Beijing"]  # a list, not one place

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from rag.cite import support_score
 from rag.config import Settings
 from rag.errors import BadInput, RagError
-from rag.eval.metrics import (TYPES, citation_scores, first_sentence_holds, is_correct, normalize_answer, span_is_valid,
+from rag.eval.metrics import (TYPES, citation_scores, first_sentence_holds, is_correct, lead_holds, normalize_answer, span_is_valid,
                          summarize)
 
 DEFAULT_DATASET = Path(__file__).parent.parent / "data" / "seeds_eval.jsonl"
@@ -132,6 +132,8 @@ def score_row(row: dict, question: dict, originals: dict[str, str], threshold: f
         originals.get(holder["doc_id"]), lead["text"], lead.get("start"), lead.get("end"))
     firsts = {} if question["type"] in ("labelled", "unanswerable") else {
         "first_sentence_gold": first_sentence_holds(row["answer"], question["answers_all"], question["answers_any"])}
+    if firsts and lead is not None:
+        firsts["lead_gold"] = lead_holds(lead["text"], question["answers_all"], question["answers_any"])
     return {**row, "type": question["type"], "correct": correct, "doc_ids": question["doc_ids"],
             "lead_valid": lead_valid, "time_relative": bool(question.get("time_relative")), **firsts,
             "cited_gold": any(c["doc_id"] in gold for c in row["citations"]),
@@ -193,6 +195,7 @@ LABELS = (("accuracy", "Answer accuracy"), ("answerable_accuracy", "Accuracy on 
           ("short_answer_rate", "Answers of at most 600 characters"),
           ("first_sentence_gold", "Correct answers whose first sentence holds the gold"),
           ("lead_rate", "Answers led by an answer phrase"), ("lead_validity", "Answer phrase span validity"),
+          ("lead_gold_rate", "Answer phrases that are the answer"),
           ("time_relative_accuracy", "Accuracy on time-relative questions"),
           ("latency_p50_ms", "Latency p50 (ms)"),
           ("latency_p95_ms", "Latency p95 (ms)"))

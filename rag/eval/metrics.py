@@ -46,6 +46,15 @@ def first_sentence_holds(answer: str, answers_all: Sequence[str] = (), answers_a
     return bool(sentences) and is_correct(sentences[0], False, answers_all, answers_any)
 
 
+def lead_holds(lead: str, answers_all: Sequence[str] = (), answers_any: Sequence[str] = ()) -> bool:
+    """Whether the bold answer phrase is itself the answer: it holds a gold string, or is part of one
+    ("Kiplagat" of "Isaiah Kiplagat"). A right quote under a wrong phrase misleads the reader:
+    lead_holds("Frankfurt", answers_any=["Hanau"]) -> False"""
+    text = normalize_answer(lead)
+    golds = [normalize_answer(g) for g in (*answers_all, *answers_any) if g.strip()]
+    return bool(text) and any(g in text or (len(text) > 2 and text in g) for g in golds)
+
+
 def answer_chars(answer: str) -> int:
     """Length of the answer a reader sees, markers removed: answer_chars("Xi wrote. [1]") -> 9"""
     return len(re.sub(r"\s+", " ", MARKER.sub("", answer)).strip())
@@ -165,6 +174,8 @@ def summarize(rows: Sequence[dict], ks: Sequence[int] = (1, 3, 5)) -> dict:
         "first_sentence_gold": share(r["first_sentence_gold"] for r in correct_answers),
         "lead_rate": share(r.get("lead_valid") is not None for r in answerable if not r["abstained"]),
         "lead_validity": share(leads),
+        # of the answerable questions answered with a bold phrase, the share whose phrase is the answer
+        "lead_gold_rate": share(r["lead_gold"] for r in answerable if not r["abstained"] and "lead_gold" in r),
         "time_relative_accuracy": share(r["correct"] for r in timed),
         "time_relative_questions": len(timed),
         "latency_p50_ms": percentile(latencies, 50),
