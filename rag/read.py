@@ -87,7 +87,8 @@ def _person_noun(word: str) -> str | None:
 def analyze(question: str) -> Ask:
     """What a question asks for: analyze("Which team won the cup?").kind -> "organisation";
     analyze("How many jobs will go?").kind -> "number"; analyze("Why did he resign?").kind -> "reason" """
-    q = _LEAD.sub("", question.strip()).lower()
+    asked = _LEAD.sub("", question.strip())
+    q = asked.lower()
     terms = frozenset(tokenize(question))
     first = q.split(" ", 1)[0] if q else ""
 
@@ -102,6 +103,8 @@ def analyze(question: str) -> Ask:
 
     def ask(kind: str, accepts: tuple[str, ...] = (), head: str = "") -> Ask:
         phrase = wh.group(1) if wh and kind in TYPED and len(wh.group(1)) <= 60 else ""
+        if phrase and len(asked) == len(q):  # the question's own case: "which top American diplomat"
+            phrase = phrase[0] + asked[wh.start(1) + 1:wh.end(1)]
         things = [w for w in phrase[len("how many"):].split() if tokenize(w)] if phrase.startswith("how many") else []
         # The counted noun: the last plural of "how many ballistic missiles", not the verb after it
         # ("how many events occur" counts events); else the first word ("how many people died").
@@ -372,16 +375,49 @@ def _given(phrase: str, terms: frozenset[str]) -> bool:
     return bool(words) and sum(w in terms for w in words) * 2 >= len(words)
 
 
-def headed(sentence: str, phrase: Phrase, head: str) -> bool:
-    """Whether the question's noun is the phrase's own, or stands within three words before it or
-    right after it: headed("the survey was carried out by consultancy group Capgemini.", Phrase(38, 47,
-    "organisation", 0.9, "Capgemini"), "consultancy") -> True"""
-    if not head:
-        return False
+_GENERIC_HEADS = frozenset("organisation organization body group side outlet place area location site region".split())
+# Nouns that name the same kind of organisation or place: a school may be called a college.
+_KINDRED = [frozenset(g.split()) for g in (
+    "school college university institute academy", "company firm maker manufacturer brand consortium operator "
+    "retailer store chain carrier airline publisher studio label", "newspaper paper broadcaster channel network "
+    "agency publisher", "team club side", "party union association federation council committee body",
+    "ministry department government agency regulator court", "city town capital village port", "country nation state",
+    "venue stadium", "region province county district area state")]
+
+
+def _kindred(a: str, b: str) -> bool:
+    return a == b or any(a in group and b in group for group in _KINDRED)
+
+
+def _beside(sentence: str, phrase: Phrase) -> list[str]:
+    """The phrase's own words and the common nouns that describe it (the three words before it and the
+    one after it, when not capitalised: "consultancy group Capgemini", but not the "Agency" of "News
+    Agency (KCNA)", which belongs to another name), lowercase."""
     before = re.findall(r"[\w'’-]+", sentence[:phrase.start])[-3:]
     after = re.findall(r"[\w'’-]+", sentence[phrase.end:])[:1]
-    words = [w.lower() for w in (*before, *re.findall(r"[\w'’-]+", phrase.text), *after)]
-    return any(w == head or w == head + "s" or w == head + "es" for w in words)
+    return [w.lower() for w in re.findall(r"[\w'’-]+", phrase.text)] + [w for w in (*before, *after) if w.islower()]
+
+
+def other_head(sentence: str, phrase: Phrase, head: str) -> bool:
+    """Whether an organisation or a place is named as another kind of one than the question asks for:
+    "which news agency" is not answered by "the University of North Korean Studies", nor "which village"
+    by "the city of Birmingham"; kindred nouns are the same kind ("which school": "Waverley Sports
+    College"). People are left out: their roles nest ("official", "spokeswoman")."""
+    kind = HEAD_KIND.get(head)
+    if kind not in (ORG, PLACE) or head in _GENERIC_HEADS:
+        return False
+    words = _beside(sentence, phrase)
+    if any(w in (head, head + "s", head + "es") for w in words):
+        return False
+    nouns = [w[:-1] if w.endswith("s") and w[:-1] in HEAD_KIND else w for w in words]
+    return any(HEAD_KIND.get(w) == kind and w not in _GENERIC_HEADS and not _kindred(w, head) for w in nouns)
+
+
+def headed(sentence: str, phrase: Phrase, head: str) -> bool:
+    """Whether the question's noun is the phrase's own, or describes it (`_beside`):
+    headed("the survey was carried out by consultancy group Capgemini.", Phrase(48, 57,
+    "organisation", 0.9, "Capgemini"), "consultancy") -> True"""
+    return bool(head) and any(w in (head, head + "s", head + "es") for w in _beside(sentence, phrase))
 
 
 def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
@@ -413,6 +449,8 @@ def best_phrase(sentence: str, ask: Ask) -> Phrase | None:
         score = p.strength * fit + 0.3 * min(near, 3.0) + 0.3 * _unit_fit(p, ask.unit)
         if headed(sentence, p, ask.head):
             score += 0.6  # "which committee": "the House Budget Committee" over "the Federal Reserve"
+        elif other_head(sentence, p, ask.head):
+            score -= 0.6  # "which news agency": not "the University of North Korean Studies"
         if score > best_score:
             best, best_score = p, score
     return dataclasses.replace(best, strength=round(best_score, 3)) if best else None

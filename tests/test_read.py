@@ -1,7 +1,7 @@
 import pytest
 
 from rag.read import (DATE, DEFINITION, NUMBER, ORG, OTHER, PERSON, PLACE, REASON, YESNO, analyze, best_phrase, headed,
-                      in_window, leans_on_previous, missing_text, phrases, quotable, time_window)
+                      in_window, leans_on_previous, missing_text, other_head, phrases, quotable, time_window)
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -172,3 +172,19 @@ def test_a_place_and_the_town_it_is_in_are_one_answer():
         ["Camden Market, London"]
     assert [p.text for p in phrases("Talks were held in Seoul, Pyongyang and Beijing.", (PLACE,))] == \
         ["Seoul", "Pyongyang", "Beijing"]  # a list, not one place
+
+
+def test_an_organisation_of_another_kind_does_not_answer_which_agency():
+    sentence = "Professor Yang Moo-jin of the University of North Korean Studies in Seoul said so, he told AFP."
+    ask = analyze("Which news agency did Yang Moo-jin speak to?")
+    university, afp = (next(p for p in phrases(sentence, (ORG,)) if p.text == name) for name in
+                       ("University of North Korean Studies", "AFP"))
+    assert other_head(sentence, university, "agency") and not other_head(sentence, afp, "agency")
+    assert best_phrase(sentence, ask).text == "AFP"
+    assert not other_head(sentence, university, "organisation")  # a generic noun takes any organisation
+    assert not other_head(sentence, university, "school")  # kindred nouns: a school may be called a college
+
+
+def test_what_is_missing_is_said_in_the_questions_own_case():
+    assert missing_text(analyze("Which top American diplomat was planning to travel?")) == \
+        "The articles don't say which top American diplomat."
