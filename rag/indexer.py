@@ -25,8 +25,8 @@ from rag.corpus import Article, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (SENTENCES_IN_FOLDER, expected_config, load_checked_manifest, open_store,
                           store_location_kind, verify_index, write_manifest)
-from rag.lexical import (LEXICAL_SUFFIX, LexicalIndex, build_lexical, lexical_path, load_lexical, save_lexical,
-                         sentence_table)
+from rag.lexical import (LEXICAL_SUFFIX, LexicalIndex, build_lexical, chunk_table, lexical_path, load_lexical,
+                         save_lexical, sentence_table)
 from rag.store import (StoreBackend, chunk_from_record, chunk_metadata, sentence_id, sentence_key, sentence_key_of_id,
                        sentence_metadata, store_backend)
 
@@ -158,13 +158,16 @@ def keeps_lexical(settings: Settings) -> bool:
 
 
 def write_lexical(settings: Settings, generation: str, texts: dict[str, str], chunk_keys: dict | None = None,
-                  sentence_vectors: dict | None = None) -> None:
+                  sentence_vectors: dict | None = None, chunks: dict[str, Chunk] | None = None) -> None:
     """Index the generation's chunk texts (chunk id -> text) with BM25 and save it beside the generation,
-    with the texts and, when given, the sentence vectors (chunk id -> its sentence keys; key -> vector)."""
+    with the texts and, when given, the sentence vectors (chunk id -> its sentence keys; key -> vector)
+    and the chunk table (chunk id -> chunk), which let the retriever open it without reading the store."""
     if keeps_lexical(settings):
         lexical = build_lexical(texts)
         if chunk_keys is not None:
             lexical = replace(lexical, sentences=sentence_table(lexical.order, chunk_keys, sentence_vectors or {}))
+        if chunks is not None:
+            lexical = replace(lexical, chunks=chunk_table(lexical.order, chunks))
         save_lexical(lexical_path(settings.index_path, generation), lexical, generation)
 
 
@@ -268,6 +271,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             if not in_store:
                 manifest["sentences"] = SENTENCES_IN_FOLDER
             chunk_keys: dict[str, list] = {}  # chunk id -> its sentences' keys, for the folder's table
+            table: dict[str, Chunk] = {}  # chunk id -> chunk (text left out), for the folder's chunk table
             sent_vecs: dict = {}  # sentence key -> vector
             if kept:
                 say(f"copying {len(kept)} unchanged documents")
@@ -280,7 +284,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                 texts.update((r[0], old_texts[r[0]]) for r in batch)
                 sent_vecs = old_sentence_vectors(settings, old, old_lexical, batch)
                 for cid, _t, meta, _v in batch:
-                    chunk = chunk_from_record(cid, "", meta)
+                    chunk = table[cid] = chunk_from_record(cid, "", meta)
                     chunk_keys[cid] = [sentence_key(chunk.doc_id, s) for s in chunk.sentences]
                 if in_store:
                     new_sentences.add([sentence_id(k[0], Sentence(k[1], k[2], 0, 0)) for k in sent_vecs], None,
@@ -301,6 +305,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                                   [sentence_metadata(d) for d, _s, _t in sent_keys], sent_vectors)
             sent_vecs.update((sentence_key(d, s), v) for (d, s, _t), v in zip(sent_keys, sent_vectors))
             chunk_keys.update((c.chunk_id, [sentence_key(c.doc_id, s) for s in c.sentences]) for c in chunks)
+            table.update((c.chunk_id, c) for c in chunks)
             t3 = time.perf_counter()
             counts = {}
             for meta in metas:
@@ -318,7 +323,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
                 raise IndexCorrupt(f"the new index holds {manifest['chunk_count']} chunks ({len(texts)} written), "
                                    f"expected {sum(d['chunks'] for d in manifest['documents'].values())}. {REBUILD_HINT}")
             t4 = time.perf_counter()
-            write_lexical(settings, generation, texts, chunk_keys, sent_vecs)  # before the manifest names it
+            write_lexical(settings, generation, texts, chunk_keys, sent_vecs, table)  # before the manifest names it
             backend.compact(generation)
             t5 = time.perf_counter()
             write_manifest(index_dir, manifest)

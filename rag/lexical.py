@@ -18,13 +18,17 @@ index built before lexical folders existed.
 
 from __future__ import annotations
 
+import codecs
 import json
+import mmap
 import os
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.chunk import Chunk, Sentence
 from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.text import tokenize
 
@@ -41,8 +45,70 @@ class LexicalIndex:
     order: list[str]
     bm25: object  # bm25s.BM25, in memory or memory-mapped
     df: Counter
-    texts: list[str] | None = None  # the chunk texts in `order`, when the folder holds them
+    texts: "Sequence[str] | None" = None  # the chunk texts in `order`, when the folder holds them
     sentences: SentenceTable | None = None  # the sentence vectors, when the folder holds them
+    chunks: "ChunkTable | None" = None  # each chunk's article, offsets and sentence spans, when it holds them
+
+
+class Texts(Sequence):
+    """The chunk texts of a lexical folder, read from the memory-mapped `texts.bin` one at a time (a
+    question needs a few dozen of them, not the archive)."""
+
+    def __init__(self, blob, offsets):
+        self.blob, self.offsets = blob, offsets  # a read-only mmap (or bytes) and numpy int64 [count + 1]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return bytes(self.blob[int(self.offsets[i]):int(self.offsets[i + 1])]).decode("utf-8")
+
+
+@dataclass(frozen=True)
+class ChunkTable:
+    """What a chunk record holds besides its text, for chunks in the lexical index's `order`: row i of
+    `meta` is (article index into `docs`, start, end, tokens, sentence count), and its sentences' spans
+    (start, end, original start, original end) are rows `offsets[i]:offsets[i + 1]` of `spans`."""
+    docs: list[str]
+    meta: object  # numpy int64 [chunks, 5]
+    spans: object  # numpy int64 [sentences, 4]
+    offsets: object  # numpy int64 [chunks + 1]
+
+    def chunk(self, i: int, chunk_id: str, text: str) -> Chunk:
+        doc, start, end, tokens, _n = (int(v) for v in self.meta[i])
+        spans = self.spans[int(self.offsets[i]):int(self.offsets[i + 1])]
+        return Chunk(chunk_id, self.docs[doc], text, start, end,
+                     tuple(Sentence(*(int(v) for v in span)) for span in spans), tokens)
+
+    def doc_index(self):
+        """Each chunk's article, as an index into `docs`."""
+        return self.meta[:, 0]
+
+
+def chunk_table(order: list[str], chunks: dict[str, Chunk]) -> ChunkTable:
+    """The table of `chunks` (chunk id -> chunk; its text is not kept) in `order`."""
+    import numpy as np
+
+    docs = sorted({chunks[cid].doc_id for cid in order})
+    doc = {d: i for i, d in enumerate(docs)}
+    meta = np.asarray([(doc[chunks[cid].doc_id], chunks[cid].start, chunks[cid].end, chunks[cid].tokens,
+                        len(chunks[cid].sentences)) for cid in order], dtype=np.int64).reshape(len(order), 5)
+    spans = np.asarray([(s.start, s.end, s.orig_start, s.orig_end) for cid in order for s in chunks[cid].sentences],
+                       dtype=np.int64).reshape(-1, 4)
+    return ChunkTable(docs, meta, spans, _offsets(meta[:, 4]))
+
+
+def _offsets(counts):
+    import numpy as np
+
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    return offsets
 
 
 @dataclass(frozen=True)
@@ -109,9 +175,16 @@ def save_lexical(folder: Path, lexical: LexicalIndex, generation: str) -> None:
     try:
         lexical.bm25.save(tmp, show_progress=False)
         meta = {"format": LEXICAL_FORMAT, "generation": generation, "order": lexical.order, "df": lexical.df}
+        if lexical.chunks is not None:
+            meta["docs"] = lexical.chunks.docs
         (tmp / LEXICAL_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if lexical.texts is not None:
             _save_texts(tmp, lexical.texts)
+        if lexical.chunks is not None:
+            import numpy as np
+
+            np.save(tmp / CHUNK_FILES[0], lexical.chunks.meta)
+            np.save(tmp / CHUNK_FILES[1], lexical.chunks.spans)
         if lexical.sentences is not None:
             import numpy as np
 
@@ -147,6 +220,7 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
         df = Counter(df)
         texts = _load_texts(folder, len(order))
         sentences = _load_sentences(folder, len(order))
+        chunks = _load_chunks(folder, len(order), meta.get("docs"))
         bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False)
         scores = bm25.scores
         if scores["num_docs"] != len(order) or max(bm25.vocab_dict.values(), default=0) >= len(scores["indptr"]) \
@@ -155,11 +229,27 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
     except Exception as exc:  # noqa: BLE001 - json, numpy and bm25s raise many types for damaged files
         text = f"{type(exc).__name__}: {exc}"
         raise IndexCorrupt(f"the lexical index {folder} is damaged ({text[:200]}). {REBUILD_HINT}") from exc
-    return LexicalIndex(order, bm25, df, texts, sentences)
+    return LexicalIndex(order, bm25, df, texts, sentences, chunks)
 
 
 TEXTS, OFFSETS = "texts.bin", "texts.npy"
 SENTENCE_FILES = ("sentences.npy", "sentence_rows.npy", "sentence_offsets.npy")
+CHUNK_FILES = ("chunks.npy", "spans.npy")
+
+
+def _load_chunks(folder: Path, count: int, docs) -> ChunkTable | None:
+    """The chunk table, memory-mapped; None for a folder written before it held one."""
+    if docs is None or not (folder / CHUNK_FILES[0]).exists():
+        return None
+    import numpy as np
+
+    meta, spans = (np.load(folder / name, mmap_mode="r") for name in CHUNK_FILES)
+    if not isinstance(docs, list) or meta.shape != (count, 5) or spans.ndim != 2 or spans.shape[1] != 4:
+        raise ValueError("its chunk table has the wrong shape")
+    offsets = _offsets(meta[:, 4])
+    if int(offsets[-1]) != len(spans) or (count and (int(meta[:, 0].max()) >= len(docs) or int(meta[:, 0].min()) < 0)):
+        raise ValueError("its chunk table does not fit its sentence spans or articles")
+    return ChunkTable(docs, meta, spans, offsets)
 
 
 def _load_sentences(folder: Path, count: int) -> SentenceTable | None:
@@ -184,15 +274,21 @@ def _save_texts(folder: Path, texts: list[str]) -> None:
     np.save(folder / OFFSETS, offsets)
 
 
-def _load_texts(folder: Path, count: int) -> list[str] | None:
+def _load_texts(folder: Path, count: int) -> Texts | None:
     """The chunk texts saved beside the BM25 arrays, or None for a folder written before they were."""
     if not (folder / TEXTS).exists():
         return None
     import numpy as np
 
     offsets = np.load(folder / OFFSETS)
-    blob = (folder / TEXTS).read_bytes()
-    if len(offsets) != count + 1 or int(offsets[-1]) != len(blob) or (np.diff(offsets) < 0).any():
+    size = (folder / TEXTS).stat().st_size
+    if len(offsets) != count + 1 or int(offsets[-1]) != size or (np.diff(offsets) < 0).any():
         raise ValueError("its chunk texts do not fit its offsets")
-    bounds = offsets.tolist()
-    return [blob[bounds[i]:bounds[i + 1]].decode("utf-8") for i in range(count)]
+    if size == 0:
+        return Texts(b"", offsets)
+    with open(folder / TEXTS, "rb") as fh:
+        blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    decoder = codecs.getincrementaldecoder("utf-8")()  # damaged bytes fail here, not in a question
+    for at in range(0, size, 1 << 23):
+        decoder.decode(blob[at:at + (1 << 23)], final=at + (1 << 23) >= size)
+    return Texts(blob, offsets)

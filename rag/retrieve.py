@@ -8,7 +8,9 @@ Tokenising, fusion and grouping are pure functions; `Retriever` only wires them 
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -74,13 +76,45 @@ class Retriever:
         self.settings, self.embedder = settings, embedder
         self.manifest = load_index_manifest(settings)
         self.store = open_store(settings, self.manifest)
+        folder = lexical_path(self.settings.index_path, self.generation)
+        lexical = load_lexical(folder, self.generation)
+        in_folder = self.manifest.get("sentences") == SENTENCES_IN_FOLDER
+        if in_folder and lexical is not None and None not in (lexical.chunks, lexical.texts, lexical.sentences):
+            self._open_lean(lexical, folder)
+        else:
+            self._open_from_store(lexical, folder, in_folder)
+        self.position = {cid: i for i, cid in enumerate(self.order)}
+        if self.sentence_table is not None:
+            self._rows = SentenceRows(self.sentence_table)
+        if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
+            lexical = build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
+        self.bm25, self.df = lexical.bm25, lexical.df
+
+    def _open_lean(self, lexical, folder) -> None:
+        """An index whose lexical folder holds the chunk texts, table and sentence vectors: nothing is read
+        from the store but its count, and a chunk is built when a question needs it."""
+        count = self.store.count()
+        if not count == self.manifest["chunk_count"] == len(lexical.order):
+            raise IndexCorrupt(f"the index holds {count} chunks but its manifest says {self.manifest['chunk_count']} "
+                               f"and its lexical index {len(lexical.order)}. {REBUILD_HINT}")
+        if len(lexical.texts) != count or not (lexical.chunks.meta[:, 4] == lexical.sentences.counts()).all():
+            raise IndexCorrupt(f"the chunk table of {self.generation} does not fit its texts or sentence vectors "
+                               f"({folder}). {REBUILD_HINT}")
+        self.order = lexical.order
+        self.chunks = LazyChunks(lexical.order, lexical.chunks, lexical.texts)
+        self.doc_names, self.chunk_doc = lexical.chunks.docs, lexical.chunks.doc_index()
+        self.sentence_table, self.sentence_store = lexical.sentences, None
+
+    def _open_from_store(self, lexical, folder, in_folder: bool) -> None:
+        """An index written before lexical folders held the chunk table, or a memory store: every chunk
+        record is read from the store."""
+        import numpy as np
+
         records = list(self.store.records())
         if len(records) != self.manifest["chunk_count"]:
             raise IndexCorrupt(f"the index holds {len(records)} chunks but its manifest says "
                                f"{self.manifest['chunk_count']}. {REBUILD_HINT}")
         self.order = sorted(cid for cid, *_ in records)
-        folder = lexical_path(self.settings.index_path, self.generation)
-        lexical = load_lexical(folder, self.generation)
         if lexical is not None and lexical.order != self.order:
             raise IndexCorrupt(f"the lexical index {folder} lists other chunks than the index holds. {REBUILD_HINT}")
         # The texts are in the lexical folder; an index written before it held them has them in the store.
@@ -93,23 +127,22 @@ class Retriever:
             raise IndexCorrupt(f"the chunk texts of {self.generation} are missing ({folder} holds none). {REBUILD_HINT}")
         # Sentence vectors: in the lexical folder (scored for a question's candidate chunks only), or, for a
         # memory store or an index written before, in the store's sentence collection (searched whole).
-        in_folder = self.manifest.get("sentences") == SENTENCES_IN_FOLDER
         self.sentence_table = lexical.sentences if in_folder and lexical is not None else None
         if in_folder and (self.sentence_table is None or [len(self.chunks[cid].sentences) for cid in self.order]
                           != [int(n) for n in self.sentence_table.counts()]):
             raise IndexCorrupt(f"the sentence vectors of {self.generation} are missing or do not fit its chunks "
                                f"({folder}). {REBUILD_HINT}")
         self.sentence_store = None if self.sentence_table is not None else \
-            open_store(settings, self.manifest, sentences=True)
-        self.position = {cid: i for i, cid in enumerate(self.order)}
-        self.chunks_of_sentence: dict[tuple, list[str]] = {}
-        for cid in self.order:
-            chunk = self.chunks[cid]
-            for sent in chunk.sentences:
-                self.chunks_of_sentence.setdefault(sentence_key(chunk.doc_id, sent), []).append(cid)
-        if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
-            lexical = build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
-        self.bm25, self.df = lexical.bm25, lexical.df
+            open_store(self.settings, self.manifest, sentences=True)
+        self.doc_names = sorted({chunk.doc_id for chunk in self.chunks.values()})
+        doc = {d: i for i, d in enumerate(self.doc_names)}
+        self.chunk_doc = np.asarray([doc[self.chunks[cid].doc_id] for cid in self.order], dtype=np.int64)
+        self._of_sentence: dict[tuple, list[str]] = {}
+        if self.sentence_store is not None:
+            for cid in self.order:
+                chunk = self.chunks[cid]
+                for sent in chunk.sentences:
+                    self._of_sentence.setdefault(sentence_key(chunk.doc_id, sent), []).append(cid)
 
     @property
     def generation(self) -> str:
@@ -120,9 +153,11 @@ class Retriever:
         if not words:
             return []
         if docs is not None:  # bm25s scores every chunk; keep the best of the allowed documents
+            import numpy as np
+
             scores = self.bm25.get_scores(words)
-            best = sorted((i for i, cid in enumerate(self.order) if self.chunks[cid].doc_id in docs),
-                          key=lambda i: -scores[i])[:n]
+            allowed = np.flatnonzero(np.isin(self.chunk_doc, [i for i, d in enumerate(self.doc_names) if d in docs]))
+            best = sorted(allowed.tolist(), key=lambda i: -scores[i])[:n]
             return [(self.order[i], float(scores[i])) for i in best if scores[i] > 0]
         found, scores = self.bm25.retrieve([words], k=min(n, len(self.order)), show_progress=False)
         return [(self.order[int(i)], float(s)) for i, s in zip(found[0], scores[0]) if s > 0]
@@ -151,10 +186,11 @@ class Retriever:
         t2 = time.perf_counter()
         sparse = self.bm25_ranking(query, n, docs)
         t3 = time.perf_counter()
-        sims = self.sentence_sims(vector, n * 3, docs, [c for c, _ in wide] + [c for c, _ in sparse])
+        rows: dict = {}
+        sims = self.sentence_sims(vector, n * 3, docs, [c for c, _ in wide] + [c for c, _ in sparse], rows)
         by_sentence: list[str] = []
-        for (doc_id, start, end), _sim in sims[:n * 3]:
-            by_sentence.extend(self.chunks_of_sentence.get((doc_id, start, end), []))
+        for key, _sim in sims[:n * 3]:
+            by_sentence.extend(self.chunks_of_sentence(key, rows))
         rankings = [[c for c, _ in dense], list(dict.fromkeys(by_sentence)), [c for c, _ in sparse]]
         fused = fuse_rankings(rankings, self.settings.rrf_k)
         dense_score, bm25_score = dict(dense), dict(sparse)
@@ -173,24 +209,31 @@ class Retriever:
                            fuse=(time.perf_counter() - t3) * 1000)  # fuse: sentence scores included
         return hits
 
-    def sentence_sims(self, vector, n: int, docs: frozenset[str] | None = None,
-                      pool: list[str] = ()) -> list[tuple[tuple[str, int, int], float]]:
+    def sentence_sims(self, vector, n: int, docs: frozenset[str] | None = None, pool: list[str] = (),
+                      rows: dict | None = None) -> list[tuple[tuple[str, int, int], float]]:
         """Sentences by cosine to the query vector, best first: [((doc_id, start, end), cosine)]. From the
-        sentence table, every sentence of the `pool` chunks; from a sentence collection, the n best of all."""
+        sentence table, every sentence of the `pool` chunks (each one's row put in `rows`, when given); from
+        a sentence collection, the n best of all."""
         if self.sentence_table is not None:
-            return self._pool_sims(vector, pool)
+            return self._pool_sims(vector, pool, {} if rows is None else rows)
         return [(sentence_key_of_id(sid), sim) for sid, sim in self.sentence_store.query(vector, n, docs)]
 
-    def _pool_sims(self, vector, pool: list[str]) -> list[tuple[tuple[str, int, int], float]]:
+    def chunks_of_sentence(self, key: tuple[str, int, int], rows: dict) -> list[str]:
+        """The chunks that hold a sentence (chunks overlap), in chunk-id order; `rows` as `sentence_sims` filled it."""
+        if self.sentence_table is None:
+            return self._of_sentence.get(key, [])
+        return [self.order[i] for i in self._rows.chunks(rows[key])] if key in rows else []
+
+    def _pool_sims(self, vector, pool: list[str], row_of: dict) -> list[tuple[tuple[str, int, int], float]]:
         import numpy as np
 
-        keys, rows, seen = [], [], set()
+        keys, rows = [], []
         for cid in dict.fromkeys(pool):
             chunk = self.chunks[cid]
             for sent, row in zip(chunk.sentences, self.sentence_table.of_chunk(self.position[cid])):
                 key = sentence_key(chunk.doc_id, sent)
-                if key not in seen:
-                    seen.add(key)
+                if key not in row_of:
+                    row_of[key] = int(row)
                     keys.append(key)
                     rows.append(int(row))
         if not rows:
@@ -198,3 +241,47 @@ class Retriever:
         sims = np.asarray(self.sentence_table.vectors[np.asarray(rows)], dtype=np.float32) @ \
             np.asarray(vector, dtype=np.float32)
         return [(keys[i], float(sims[i])) for i in np.argsort(-sims, kind="stable")]
+
+
+class LazyChunks(Mapping):
+    """Chunk id -> Chunk, built from the lexical folder's chunk table and memory-mapped texts when asked
+    for (a few dozen per question), the last few thousand kept."""
+
+    def __init__(self, order: list[str], table, texts):
+        self._order, self._table, self._texts = order, table, texts
+        self._position = {cid: i for i, cid in enumerate(order)}
+        self._get = functools.lru_cache(maxsize=4096)(self._build)
+
+    def _build(self, chunk_id: str) -> Chunk:
+        i = self._position[chunk_id]
+        return self._table.chunk(i, chunk_id, self._texts[i])
+
+    def __getitem__(self, chunk_id: str) -> Chunk:
+        if chunk_id not in self._position:
+            raise KeyError(chunk_id)
+        return self._get(chunk_id)
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self._position
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+class SentenceRows:
+    """Which chunks hold each row of a sentence table (a sentence two overlapping chunks share is one row)."""
+
+    def __init__(self, table):
+        import numpy as np
+
+        counts = table.counts()
+        entry_chunk = np.repeat(np.arange(len(counts)), counts)
+        by_row = np.argsort(table.rows, kind="stable")
+        self._chunk = entry_chunk[by_row]
+        self._start = np.searchsorted(table.rows[by_row], np.arange(len(table.vectors) + 1))
+
+    def chunks(self, row: int) -> list[int]:
+        return self._chunk[self._start[row]:self._start[row + 1]].tolist()

@@ -106,6 +106,57 @@ def test_a_loaded_lexical_index_ranks_exactly_like_a_rebuilt_one(lexical_index, 
     assert loaded.df == rebuilt.df and loaded.evidence().n_chunks == rebuilt.evidence().n_chunks
 
 
+def test_a_lean_index_opens_without_reading_the_store(lexical_index, fake_embedder, monkeypatch):
+    """The lexical folder's chunk table and texts stand in for the store's records: opening reads only the
+    store's count, chunks are built when asked for, and they equal the records' chunks."""
+    import rag.retrieve
+    from rag.retrieve import LazyChunks, Retriever
+
+    settings, folder = lexical_index
+    (folder / "chunks.npy").rename(folder / "chunks.npy.off")  # an older folder: read from the store
+    eager = Retriever(settings, fake_embedder)
+    assert isinstance(eager.chunks, dict)
+    (folder / "chunks.npy.off").rename(folder / "chunks.npy")
+    real = rag.retrieve.open_store
+
+    class NoRecords:
+        def __init__(self, store):
+            self.store = store
+
+        def __getattr__(self, name):
+            return getattr(self.store, name)
+
+        def records(self, *args, **kwargs):
+            raise AssertionError("the lean path read every chunk record")
+
+    monkeypatch.setattr(rag.retrieve, "open_store", lambda *a, **k: NoRecords(real(*a, **k)))
+    lean = Retriever(settings, fake_embedder)
+    assert isinstance(lean.chunks, LazyChunks) and len(lean.chunks) == len(eager.chunks)
+    assert all(lean.chunks[cid] == eager.chunks[cid] for cid in eager.order)  # text, offsets, sentences
+    for query in QUERIES:
+        assert lean.retrieve(query) == eager.retrieve(query), query
+        assert lean.retrieve(query, docs=frozenset({"002_617917d42ee51cd6"})) == \
+            eager.retrieve(query, docs=frozenset({"002_617917d42ee51cd6"})), query
+
+
+def test_chunk_table_round_trips_and_texts_are_read_one_at_a_time(tmp_path):
+    from dataclasses import replace
+
+    from rag.chunk import Chunk, Sentence
+    from rag.lexical import Texts, build_lexical, chunk_table, load_lexical, save_lexical
+
+    chunks = {"a#0": Chunk("a#0", "a", "Xi spoke. Kim wrote.", 0, 20, (Sentence(0, 9, 3, 12), Sentence(10, 20, 13, 23)), 6),
+              "b#0": Chunk("b#0", "b", "金正恩 wrote.", 5, 16, (Sentence(5, 16, 5, 40),), 4)}
+    lexical = build_lexical({cid: c.text for cid, c in chunks.items()})
+    save_lexical(tmp_path / "g.lexical", replace(lexical, chunks=chunk_table(lexical.order, chunks)), "g")
+    loaded = load_lexical(tmp_path / "g.lexical", "g")
+    assert isinstance(loaded.texts, Texts) and loaded.texts[1] == "金正恩 wrote." and loaded.texts[-1] == loaded.texts[1]
+    assert [loaded.chunks.chunk(i, cid, loaded.texts[i]) for i, cid in enumerate(loaded.order)] == list(chunks.values())
+    assert loaded.chunks.docs == ["a", "b"] and list(loaded.chunks.doc_index()) == [0, 1]
+    with pytest.raises(IndexError):
+        loaded.texts[2]
+
+
 def test_build_lexical_is_pure_and_ordered():
     from rag.lexical import build_lexical
 
@@ -177,8 +228,14 @@ def _edit_meta(folder, **changes):
     lambda f: _save_array(f / "sentence_rows.npy", lambda a: a + 10**6),
     lambda f: _save_array(f / "sentence_offsets.npy", lambda a: a[:-1]),
     lambda f: (f / "sentences.npy").unlink(),
+    lambda f: _truncate(f, "chunks.npy"),
+    lambda f: (f / "spans.npy").unlink(),
+    lambda f: _save_array(f / "chunks.npy", lambda a: a[:-1]),
+    lambda f: _save_array(f / "spans.npy", lambda a: a[:-1]),
+    lambda f: _edit_meta(f, docs=[]),
 ], ids=["data", "indptr", "indices", "vocab", "params", "no-meta", "meta", "order", "generation", "df", "file",
-        "texts", "offsets", "no-offsets", "not-utf8", "sentences", "no-rows", "rows", "sentence-offsets", "no-sentences"])
+        "texts", "offsets", "no-offsets", "not-utf8", "sentences", "no-rows", "rows", "sentence-offsets", "no-sentences",
+        "chunks", "no-spans", "chunk-rows", "spans", "docs"])
 def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical_index, fake_embedder, damage):
     from rag.errors import REBUILD_HINT, IndexCorrupt
     from rag.indexer import build_index
@@ -186,7 +243,7 @@ def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical
 
     settings, folder = lexical_index
     damage(folder)
-    with pytest.raises(IndexCorrupt, match="lexical index|sentence vectors") as caught:
+    with pytest.raises(IndexCorrupt, match="lexical index|sentence vectors|chunk table") as caught:
         Retriever(settings, fake_embedder)
     assert REBUILD_HINT in str(caught.value)
     assert build_index(settings, fake_embedder, rebuild=True).chunks > 0  # the hint works
