@@ -101,10 +101,11 @@ def analyze(question: str) -> Ask:
     wh = re.search(r"\b(how (?:many|much)(?: [a-z'-]+){0,3}?|(?:which|what) (?:[a-z'-]+ ){0,2}?[a-z'-]+)"
                    r"(?= (?:" + "|".join(_AUX) + r"|has|had|to|of|in|on|for|at|by)\b|\?|$)", q)
 
-    def ask(kind: str, accepts: tuple[str, ...] = (), head: str = "") -> Ask:
+    def ask(kind: str, accepts: tuple[str, ...] = (), head: str = "", asks: str = "") -> Ask:
         phrase = wh.group(1) if wh and kind in TYPED and len(wh.group(1)) <= 60 else ""
         if phrase and len(asked) == len(q):  # the question's own case: "which top American diplomat"
             phrase = phrase[0] + asked[wh.start(1) + 1:wh.end(1)]
+        phrase = asks or phrase
         things = [w for w in phrase[len("how many"):].split() if tokenize(w)] if phrase.startswith("how many") else []
         # The counted noun: the last plural of "how many ballistic missiles", not the verb after it
         # ("how many events occur" counts events); else the first word ("how many people died").
@@ -128,18 +129,22 @@ def analyze(question: str) -> Ask:
     m = re.search(r"\b(?:which|what|whose)\s+((?:[a-z0-9'-]+\s+){0,3}[a-z0-9'-]+)", q)
     if named or (m and first in ("which", "what", "whose", "in", "at", "on", "by", "for", "from", "to", "of",
                                  "with", "name", "under")):
-        heads = []
-        for word in (named or m).group(1).split():  # the noun phrase ends at the verb or article
+        heads, words = [], (named or m).group(1).split()
+        for i, word in enumerate(words):  # the noun phrase ends at the verb or article
             if word in _AUX or word in ("the", "a", "an", "to", "of", "in", "on", "for", "has", "had"):
                 break
             kind = HEAD_KIND.get(word) or _person_noun(word)
             if kind:
-                heads.append((kind, word[:-1] if word.endswith("s") and word[:-1] in HEAD_KIND else word))
+                heads.append((kind, word[:-1] if word.endswith("s") and word[:-1] in HEAD_KIND else word, i))
             elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "ics")) and \
                     word not in ("news", "series", "species", "means", "headquarters"):
                 break  # a plural noun we do not know ("which articles state…") is the head
         if heads:
-            return ask(heads[-1][0], (heads[-1][0],), heads[-1][1])
+            kind, head, last = heads[-1]
+            noun = " ".join(words[:last + 1])  # "the name of the cellist…": the abstention says "which cellist"
+            if named and len(asked) == len(q):
+                noun = asked[named.start(1):named.start(1) + len(noun)]
+            return ask(kind, (kind,), head, f"which {noun}" if named and kind in TYPED else "")
     if re.match(r"(who|whom)\b", q):
         if re.match(r"(?i:who (is|was|are|were)) [A-Z]", _LEAD.sub("", question.strip())):
             return ask(DEFINITION)  # "Who is Mao Ning?" asks what she is, not who

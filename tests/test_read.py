@@ -188,3 +188,5 @@ def test_an_organisation_of_another_kind_does_not_answer_which_agency():
 def test_what_is_missing_is_said_in_the_questions_own_case():
     assert missing_text(analyze("Which top American diplomat was planning to travel?")) == \
         "The articles don't say which top American diplomat."
+    assert missing_text(analyze("What is the name of the world renowned cellist who studied there?")) == \
+        "The articles don't say which world renowned cellist."
