@@ -83,7 +83,6 @@ class Retriever:
             self._open_lean(lexical, folder)
         else:
             self._open_from_store(lexical, folder, in_folder)
-        self.position = {cid: i for i, cid in enumerate(self.order)}
         if self.sentence_table is not None:
             self._rows = SentenceRows(self.sentence_table)
         if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
@@ -101,7 +100,8 @@ class Retriever:
             raise IndexCorrupt(f"the chunk table of {self.generation} does not fit its texts or sentence vectors "
                                f"({folder}). {REBUILD_HINT}")
         self.order = lexical.order
-        self.chunks = LazyChunks(lexical.order, lexical.chunks, lexical.texts)
+        self.position = {cid: i for i, cid in enumerate(self.order)}
+        self.chunks = LazyChunks(lexical.order, self.position, lexical.chunks, lexical.texts)
         self.doc_names, self.chunk_doc = lexical.chunks.docs, lexical.chunks.doc_index()
         self.sentence_table, self.sentence_store = lexical.sentences, None
 
@@ -115,6 +115,7 @@ class Retriever:
             raise IndexCorrupt(f"the index holds {len(records)} chunks but its manifest says "
                                f"{self.manifest['chunk_count']}. {REBUILD_HINT}")
         self.order = sorted(cid for cid, *_ in records)
+        self.position = {cid: i for i, cid in enumerate(self.order)}
         if lexical is not None and lexical.order != self.order:
             raise IndexCorrupt(f"the lexical index {folder} lists other chunks than the index holds. {REBUILD_HINT}")
         # The texts are in the lexical folder; an index written before it held them has them in the store.
@@ -247,9 +248,8 @@ class LazyChunks(Mapping):
     """Chunk id -> Chunk, built from the lexical folder's chunk table and memory-mapped texts when asked
     for (a few dozen per question), the last few thousand kept."""
 
-    def __init__(self, order: list[str], table, texts):
-        self._order, self._table, self._texts = order, table, texts
-        self._position = {cid: i for i, cid in enumerate(order)}
+    def __init__(self, order: list[str], position: dict[str, int], table, texts):
+        self._order, self._position, self._table, self._texts = order, position, table, texts
         self._get = functools.lru_cache(maxsize=4096)(self._build)
 
     def _build(self, chunk_id: str) -> Chunk:
