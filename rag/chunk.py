@@ -62,8 +62,10 @@ def get_encoding():
 
 
 def count_tokens(texts: list[str]) -> list[int]:
-    """Token counts of many texts: count_tokens(["Kim met Xi."]) -> [4]"""
-    return [len(t) for t in get_encoding().encode_ordinary_batch(texts)]
+    """Token counts of many texts: count_tokens(["Kim met Xi."]) -> [4]. One text at a time: tiktoken's
+    encode_ordinary_batch starts a thread pool on every call, which took a third of the indexer's own time."""
+    encode = get_encoding().encode_ordinary
+    return [len(encode(t)) for t in texts]
 
 
 def _split_long(text: str, span: tuple[int, int], tokens: int, limit: int) -> list[tuple[int, int]]:

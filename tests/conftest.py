@@ -109,10 +109,12 @@ class FakeEmbedder:
                 vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
             norm = math.sqrt(sum(v * v for v in vec)) or 1.0
             out.append([v / norm for v in vec])
-        return out
+        import numpy as np
+
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)  # the Embedder contract
 
     def embed_query(self, text):
-        return tuple(self.embed([text])[0])
+        return tuple(self.embed([text])[0].tolist())
 
 
 @pytest.fixture

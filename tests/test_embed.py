@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT, SEEDS, rag_env
 from rag.config import DEFAULT_EMBEDDER, Settings
-from rag.embed import (MINILM_SHA256, OnnxEmbedder, SentenceTransformerEmbedder, build_embedder, embedder_id,
+from rag.embed import (MINILM_SHA256, OnnxEmbedder, token_batches, SentenceTransformerEmbedder, build_embedder, embedder_id,
                        onnx_minilm, packaged_minilm, resolve_embedder, sha256_file)
 from rag.errors import ConfigError
 
@@ -49,7 +49,7 @@ def test_embedder_contract(both_embedders, kind):
     vectors = emb.embed(SENTENCES)
     assert emb.dim == 384 and [len(v) for v in vectors] == [384] * len(SENTENCES)
     assert all(abs(dot(v, v) - 1) < 1e-4 for v in vectors)
-    assert emb.embed([]) == []
+    assert emb.embed([]).shape == (0, 384) and vectors.dtype == "float32"
     assert dot(emb.embed_query(SENTENCES[0]), vectors[0]) > 0.9999  # a query embeds as the same text in a batch
 
 
@@ -115,3 +115,24 @@ def test_ask_on_an_up_to_date_index_imports_no_torch(seeds_assistant, seeds_sett
     assert run.returncode == 0, run.stderr
     answer, report = run.stdout.strip().splitlines()
     assert json.loads(answer)["answer"] and json.loads(report) == {"code": 0, "heavy": []}
+
+
+def test_token_batches_group_similar_lengths_within_the_limits():
+    ids = [[1] * n for n in (5, 1, 3, 1, 9, 2)]
+    batches = token_batches([10, 11, 12, 13, 14, 15], ids, max_tokens=6, max_texts=3)
+    assert sorted(r for rows, _ in batches for r in rows) == [10, 11, 12, 13, 14, 15]  # every text once
+    assert [rows for rows, _ in batches] == [[11, 13, 15], [12], [10], [14]]  # shortest first
+    for rows, batch in batches:
+        assert batch == [ids[r - 10] for r in rows]
+        assert len(rows) <= 3 and (len(rows) == 1 or len(rows) * max(map(len, batch)) <= 6)
+    assert token_batches([], [], 6, 3) == []
+
+
+@pytest.mark.slow
+def test_a_large_batch_embeds_each_text_as_it_embeds_alone(embedder):
+    """The indexing path (token-sorted batches over a thread per core) gives each text its own vector."""
+    texts = [f"Report {i}: " + "the council met again " * (i % 23) for i in range(300)]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (300, 384)
+    for i in (0, 7, 150, 299):
+        assert dot(vectors[i], embedder.embed([texts[i]])[0]) > 0.9999

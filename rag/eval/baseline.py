@@ -36,16 +36,16 @@ def embedding_adapter(embedder, batch_size: int = 32):
             return "RagEmbedding"
 
         def _get_query_embedding(self, query: str) -> list[float]:
-            return list(self._embedder.embed([query])[0])
+            return self._embedder.embed([query])[0].tolist()
 
         async def _aget_query_embedding(self, query: str) -> list[float]:
             return self._get_query_embedding(query)
 
         def _get_text_embedding(self, text: str) -> list[float]:
-            return list(self._embedder.embed([text])[0])
+            return self._embedder.embed([text])[0].tolist()
 
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return [list(v) for v in self._embedder.embed(texts)]
+            return self._embedder.embed(texts).tolist()
 
     return RagEmbedding(embedder, embed_batch_size=batch_size)
 
