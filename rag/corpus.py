@@ -232,15 +232,10 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
     the name and the path relative to corpus_dir). A repeated file stem gets the relative path as doc_id.
     """
     root = Path(corpus_dir)
-    if not root.is_dir():
-        what = "does not exist" if not root.exists() else "is not a directory"
-        raise CorpusError(f"corpus folder {root} {what}")
+    _check_folder(root)
     real_root = root.resolve()
     articles, warnings, used_ids = [], [], set()
-    for path in find_files(root):
-        rel = path.relative_to(root).as_posix()
-        if any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(rel, p) for p in exclude):
-            continue
+    for path, rel in corpus_paths(root, exclude):
         if path.is_symlink() and not path.resolve().is_relative_to(real_root):
             warnings.append(f"{rel}: skipped, symlink points outside the corpus folder")
             continue
@@ -253,6 +248,41 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
         used_ids.add(doc_id)
         articles.append(article)
     return articles, warnings
+
+
+def _check_folder(root: Path) -> None:
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a directory"
+        raise CorpusError(f"corpus folder {root} {what}")
+
+
+def corpus_paths(root: Path, exclude: Iterable[str] = ()) -> list[tuple[Path, str]]:
+    """The candidate article files under root, sorted, with their paths relative to it, less those
+    `exclude` names (file name or relative path glob patterns)."""
+    out = []
+    for path in find_files(root):
+        rel = path.relative_to(root).as_posix()
+        if not any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(rel, p) for p in exclude):
+            out.append((path, rel))
+    return out
+
+
+def corpus_fingerprint(corpus_dir: str | Path, exclude: Iterable[str] = ()) -> dict[str, list]:
+    """What `load_corpus` would read, without reading it: relative path -> [size, mtime_ns, mode], and a
+    symlink's target. Taken before an index is built and kept in its manifest, it lets `rag ask` see that
+    the corpus has not changed by listing a folder instead of reading and hashing every article (71 s at
+    100,000 articles). A rewrite that keeps a file's size and modification time to the nanosecond goes
+    unseen, as in make or git; `rag index --rebuild` reads everything."""
+    root = Path(corpus_dir)
+    _check_folder(root)
+    out = {}
+    for path, rel in corpus_paths(root, exclude):
+        try:
+            st = path.stat()
+            out[rel] = [st.st_size, st.st_mtime_ns, st.st_mode] + ([os.readlink(path)] if path.is_symlink() else [])
+        except OSError as exc:  # unreadable or a dangling link: load_corpus says why; here it is a change
+            out[rel] = [type(exc).__name__]
+    return out
 
 
 def find_files(root: Path) -> list[Path]:

@@ -21,7 +21,7 @@ from typing import Callable
 
 from rag.chunk import Chunk, Sentence, chunk_article
 from rag.config import Settings
-from rag.corpus import Article, load_corpus
+from rag.corpus import Article, corpus_fingerprint, load_corpus
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (SENTENCES_IN_FOLDER, expected_config, load_checked_manifest, open_store,
                           store_location_kind, verify_index, write_manifest)
@@ -227,21 +227,46 @@ def unchanged_report(settings: Settings, old: dict | None, articles: list[Articl
                        timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
 
 
+def record_listing(settings: Settings, old: dict, files: dict, warnings: list[str]) -> None:
+    """Keep the corpus listing of an index whose articles are unchanged but whose listing is not (files
+    touched or copied, or an index from before listings were kept), so the next check lists the folder
+    instead of reading it. Skipped when another indexer holds the lock or the folder is read-only."""
+    if old.get("files") == files and old.get("skipped") == warnings:
+        return
+    try:
+        with index_lock(settings.index_path, timeout=0.0):
+            now = load_checked_manifest(settings)
+            if now is not None and now["collection"] == old["collection"]:
+                write_manifest(settings.index_path, {**now, "files": files, "skipped": warnings})
+    except (IndexBusy, IndexReadOnly, OSError):
+        pass
+
+
 def build_index(settings: Settings, embedder, rebuild: bool = False,
                 progress: Callable[[str], None] | None = None) -> IndexReport:
     """Bring the index in line with the corpus. `embedder` is only used when something changed."""
     say = progress or (lambda _msg: None)
     index_dir = settings.index_path
     t0 = time.perf_counter()
+    # An up-to-date index is checked without the lock or any write, so read-only media work; under the
+    # lock the check runs again, since another indexer may have just done the work. The corpus is
+    # listed first (taken before any file is read, so a file changed while it is read is seen next time):
+    # when nothing in the listing changed, no article is read.
+    files = corpus_fingerprint(settings.corpus_dir, EVAL_FILES)
+    old = None if rebuild else load_checked_manifest(settings)
+    if old is not None and old.get("files") == files and old.get("document_fields") == DOCUMENT_FIELDS \
+            and not lacks_lexical(settings, old):
+        verify_index(settings, old)
+        return IndexReport(unchanged=tuple(old["documents"]), chunks=old["chunk_count"],
+                           warnings=tuple(old.get("skipped", ())),
+                           timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
     articles, warnings = load_corpus(settings.corpus_dir, exclude=EVAL_FILES)
     if not articles:
         raise CorpusError(f"the corpus {settings.corpus_dir} holds no readable article (.txt, .md, .html)"
                           + ("; skipped: " + "; ".join(warnings) if warnings else ""))
-    # An up-to-date index is checked without the lock or any write, so read-only media work; under the
-    # lock the check runs again, since another indexer may have just done the work.
-    old = None if rebuild else load_checked_manifest(settings)
     current = unchanged_report(settings, old, articles, warnings, t0)
     if current is not None and not lacks_lexical(settings, old):
+        record_listing(settings, old, files, warnings)
         return current
     with index_lock(index_dir, settings.lock_timeout, say):
         old = None if rebuild else load_checked_manifest(settings)
@@ -250,6 +275,8 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             if lacks_lexical(settings, old):
                 say("writing the lexical (BM25) index")
                 write_lexical(settings, old["collection"], generation_texts(settings, old))
+            if old.get("files") != files or old.get("skipped") != warnings:
+                write_manifest(index_dir, {**old, "files": files, "skipped": warnings})
             return current
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
@@ -257,7 +284,8 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
         manifest = {**expected_config(settings, embedder.dim), "store": store_location_kind(settings),
                     "embedder_runtime": getattr(embedder, "runtime", type(embedder).__name__),
                     "document_fields": DOCUMENT_FIELDS,
-                    "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {}}
+                    "collection": generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": {},
+                    "files": files, "skipped": warnings}
         backend = store_backend(settings)
         new_store = backend.open(generation, create=True)
         try:

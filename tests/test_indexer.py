@@ -344,3 +344,62 @@ def test_the_memory_store_writes_no_lexical_folder(memory_settings, fake_embedde
     retriever = Retriever(memory_settings, fake_embedder)  # builds BM25 in memory, as it always has
     assert retriever.chunks[retriever.bm25_ranking("Pompeo", 1)[0][0]].doc_id == "002_617917d42ee51cd6"
     assert build_index(memory_settings, fake_embedder).changed is False
+
+
+def test_an_unchanged_corpus_is_checked_by_listing_it_not_by_reading_it(tmp_settings, corpus_copy, monkeypatch):
+    """The manifest keeps the corpus listing (size, mtime, mode per file); while it matches, `rag ask`'s
+    check reads no article. A touched file is read once, found unchanged, and its new listing is kept;
+    an edit that keeps the size is still seen, since the mtime moves."""
+    import os
+
+    import rag.indexer
+
+    (corpus_copy / "binary.txt").write_bytes(b"\x00\x01 not text")
+    first = build_index(tmp_settings, FakeEmbedder())
+    manifest = read_manifest(tmp_settings.index_path)
+    assert set(manifest["files"]) == {p.name for p in corpus_copy.iterdir()}
+    assert manifest["skipped"] == list(first.warnings) and any("binary.txt" in w for w in first.warnings)
+
+    real_load = rag.indexer.load_corpus
+    reads = []
+    monkeypatch.setattr(rag.indexer, "load_corpus", lambda *a, **k: reads.append(1) or real_load(*a, **k))
+    again = build_index(tmp_settings, FakeEmbedder())
+    assert reads == [] and not again.changed and again.chunks == first.chunks
+    assert again.warnings == first.warnings  # the skipped file is still named
+
+    path = corpus_copy / "002_617917d42ee51cd6.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same text
+    stamp = (tmp_settings.index_path / "manifest.json").stat().st_mtime_ns
+    touched = build_index(tmp_settings, FakeEmbedder())
+    assert reads == [1] and not touched.changed
+    assert read_manifest(tmp_settings.index_path)["collection"] == manifest["collection"]  # no new generation
+    assert (tmp_settings.index_path / "manifest.json").stat().st_mtime_ns != stamp  # the listing was kept
+    build_index(tmp_settings, FakeEmbedder())
+    assert reads == [1]  # listed again, not read
+
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Kim", "Kin", 1), encoding="utf-8")  # same size, new content
+    edited = build_index(tmp_settings, FakeEmbedder())
+    assert reads == [1, 1] and edited.updated == ("002_617917d42ee51cd6",)
+
+    path.chmod(0o200)
+    assert build_index(tmp_settings, FakeEmbedder()) and reads == [1, 1, 1]  # a mode change is a change
+    path.chmod(0o644)
+
+
+def test_a_read_only_index_with_a_stale_listing_still_answers(tmp_settings, corpus_copy, monkeypatch):
+    """Keeping a new listing is a courtesy: where the index folder cannot be written it is skipped."""
+    import os
+
+    import rag.indexer
+
+    first = build_index(tmp_settings, FakeEmbedder())
+    path = corpus_copy / "000_468aaedc6a09fc6c.txt"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+    def read_only(*_a, **_k):
+        raise rag.indexer.IndexReadOnly("read-only")
+
+    monkeypatch.setattr(rag.indexer, "index_lock", read_only)
+    report = build_index(tmp_settings, FakeEmbedder())
+    assert not report.changed and report.chunks == first.chunks
