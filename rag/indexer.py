@@ -54,7 +54,7 @@ class IndexReport:
 
 
 def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, list[tuple], list]:
-    """Embed each distinct sentence once; a chunk's vector is the normalised mean of its sentences'.
+    """Embed each distinct sentence text once; a chunk's vector is the normalised mean of its sentences'.
     Returns (chunk vectors, sentence keys (doc_id, Sentence, text), sentence vectors)."""
     import numpy as np
 
@@ -69,7 +69,10 @@ def embed_chunks(chunks: list[Chunk], embedder, progress: bool) -> tuple[list, l
         owners.append([keys[(chunk.doc_id, s)] for s in chunk.sentences])
     if not texts:  # nothing new: e.g. an older index given its documents' new fields
         return [], [], []
-    vectors = np.asarray(embedder.embed(texts, progress=progress), dtype=np.float32).reshape(len(texts), -1)
+    # A sentence repeated across articles (a dateline, a credit line, a quoted statement) is embedded once.
+    unique = {text: k for k, text in enumerate(dict.fromkeys(texts))}
+    vectors = np.asarray(embedder.embed(list(unique), progress=progress), dtype=np.float32).reshape(len(unique), -1)
+    vectors = vectors[[unique[text] for text in texts]] if len(unique) < len(texts) else vectors
     chunk_vectors = []
     for rows in owners:
         mean = vectors[rows].mean(axis=0)

@@ -403,3 +403,27 @@ def test_a_read_only_index_with_a_stale_listing_still_answers(tmp_settings, corp
     monkeypatch.setattr(rag.indexer, "index_lock", read_only)
     report = build_index(tmp_settings, FakeEmbedder())
     assert not report.changed and report.chunks == first.chunks
+
+
+def test_a_sentence_repeated_across_articles_is_embedded_once(tmp_path):
+    from rag.chunk import chunk_article
+    from rag.corpus import load_article
+    from rag.indexer import embed_chunks
+
+    credit = "The ministry said in a statement that the talks would resume in Geneva next week."
+    for i in range(3):
+        (tmp_path / f"a{i}.txt").write_text(f"Story {i} happened in town {i} today.\n\n{credit}\n", encoding="utf-8")
+    articles = [load_article(tmp_path / f"a{i}.txt", f"a{i}") for i in range(3)]
+    chunks = [c for a in articles for c in chunk_article(a, 256, 48)]
+    seen = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts, progress=False):
+            seen.extend(texts)
+            return super().embed(texts, progress)
+
+    vectors, keys, sentence_vectors = embed_chunks(chunks, Counting(), False)
+    assert seen.count(credit) == 1 and len(seen) == 4
+    assert len(keys) == len(sentence_vectors) == 6 and len(vectors) == 3  # every article keeps its sentences
+    credit_vectors = [v for (_d, _s, text), v in zip(keys, sentence_vectors) if text == credit]
+    assert len(credit_vectors) == 3 and all((v == credit_vectors[0]).all() for v in credit_vectors)
