@@ -8,9 +8,7 @@ rules live in rag.clean; this module does the I/O, HTML text extraction and skip
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import hashlib
-import os
 import re
 import stat
 from bisect import bisect_right
@@ -21,11 +19,11 @@ from typing import Iterable
 from rag.clean import (Segment, Span, clean_paragraphs, clean_text, find_byline, find_html_title, find_outlet,
                        find_published, find_title, line_spans, paragraph_text)
 from rag.errors import CorpusError
+from rag.listing import SUFFIXES, check_folder, corpus_paths, find_files
 
 __all__ = ["Article", "load_corpus", "load_article", "clean_text", "clean_html", "extract_html_text",
            "find_title", "find_byline", "find_outlet", "find_files", "corpus_file", "is_html", "SUFFIXES"]
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 
 
@@ -232,7 +230,7 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
     the name and the path relative to corpus_dir). A repeated file stem gets the relative path as doc_id.
     """
     root = Path(corpus_dir)
-    _check_folder(root)
+    check_folder(root)
     real_root = root.resolve()
     articles, warnings, used_ids = [], [], set()
     for path, rel in corpus_paths(root, exclude):
@@ -250,44 +248,3 @@ def load_corpus(corpus_dir: str | Path, exclude: Iterable[str] = (),
     return articles, warnings
 
 
-def _check_folder(root: Path) -> None:
-    if not root.is_dir():
-        what = "does not exist" if not root.exists() else "is not a directory"
-        raise CorpusError(f"corpus folder {root} {what}")
-
-
-def corpus_paths(root: Path, exclude: Iterable[str] = ()) -> list[tuple[Path, str]]:
-    """The candidate article files under root, sorted, with their paths relative to it, less those
-    `exclude` names (file name or relative path glob patterns)."""
-    out = []
-    for path in find_files(root):
-        rel = path.relative_to(root).as_posix()
-        if not any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(rel, p) for p in exclude):
-            out.append((path, rel))
-    return out
-
-
-def corpus_fingerprint(corpus_dir: str | Path, exclude: Iterable[str] = ()) -> dict[str, list]:
-    """What `load_corpus` would read, without reading it: relative path -> [size, mtime_ns, mode], and a
-    symlink's target. Taken before an index is built and kept in its manifest, it lets `rag ask` see that
-    the corpus has not changed by listing a folder instead of reading and hashing every article (71 s at
-    100,000 articles). A rewrite that keeps a file's size and modification time to the nanosecond goes
-    unseen, as in make or git; `rag index --rebuild` reads everything."""
-    root = Path(corpus_dir)
-    _check_folder(root)
-    out = {}
-    for path, rel in corpus_paths(root, exclude):
-        try:
-            st = path.stat()
-            out[rel] = [st.st_size, st.st_mtime_ns, st.st_mode] + ([os.readlink(path)] if path.is_symlink() else [])
-        except OSError as exc:  # unreadable or a dangling link: load_corpus says why; here it is a change
-            out[rel] = [type(exc).__name__]
-    return out
-
-
-def find_files(root: Path) -> list[Path]:
-    found = []
-    for folder, dirs, files in os.walk(root):  # does not follow symlinked folders
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [Path(folder) / f for f in files if not f.startswith(".") and f.lower().endswith(SUFFIXES)]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())

@@ -21,7 +21,8 @@ from typing import Callable
 
 from rag.chunk import Chunk, Sentence, chunk_article
 from rag.config import Settings
-from rag.corpus import Article, corpus_fingerprint, load_corpus
+from rag.corpus import Article, load_corpus
+from rag.listing import corpus_fingerprint
 from rag.errors import REBUILD_HINT, CorpusError, IndexBusy, IndexCorrupt, IndexReadOnly
 from rag.manifest import (SENTENCES_IN_FOLDER, expected_config, load_checked_manifest, open_store,
                           store_location_kind, verify_index, write_manifest)
