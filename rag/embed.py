@@ -353,32 +353,24 @@ class OnnxEmbedder:
             return out
         from concurrent.futures import ThreadPoolExecutor
 
+        from tqdm import tqdm
+
         def run(rows: list[int], ids: list[list[int]]) -> int:
             out[rows] = session.run(None, self._inputs(ids))[0]
             return len(rows)
 
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(texts), desc="Sentences")
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         windows = [order[start:start + EMBED_WINDOW] for start in range(0, len(order), EMBED_WINDOW)]
-        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool, \
+                tqdm(total=len(texts), desc="Sentences", disable=not progress) as bar:
             running: list = []
-            for window in windows:  # the next window is tokenised while the last one runs
-                batches = token_batches(window, self._encode([texts[i] for i in window]), BATCH_TOKENS, self.batch_size)
+            # The next window is tokenised while the last one runs; a last, empty one waits for the rest.
+            for window in windows + [[]]:
+                ids = self._encode([texts[i] for i in window]) if window else []
                 for done in running:
-                    count = done.result()  # raises what the run raised
-                    if bar is not None:
-                        bar.update(count)
-                running = [pool.submit(run, rows, ids) for rows, ids in batches]
-            for done in running:
-                count = done.result()
-                if bar is not None:
-                    bar.update(count)
-        if bar is not None:
-            bar.close()
+                    bar.update(done.result())  # raises what the run raised
+                running = [pool.submit(run, rows, batch) for rows, batch in
+                           token_batches(window, ids, BATCH_TOKENS, self.batch_size)]
         return out
 
     @lru_cache(maxsize=512)

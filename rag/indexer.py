@@ -218,6 +218,13 @@ def lacks_lexical(settings: Settings, manifest: dict | None) -> bool:
             and not lexical_path(settings.index_path, manifest["collection"]).exists())
 
 
+def no_change_report(settings: Settings, old: dict, unchanged, warnings, t0: float) -> IndexReport:
+    """The report of an index that already matches the corpus, once its store is verified."""
+    verify_index(settings, old)
+    return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
+                       timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+
+
 def unchanged_report(settings: Settings, old: dict | None, articles: list[Article], warnings: list,
                      t0: float) -> IndexReport | None:
     """The no-change report when the index `old` describes already matches the corpus (verified), else None."""
@@ -226,9 +233,13 @@ def unchanged_report(settings: Settings, old: dict | None, articles: list[Articl
     added, updated, removed, unchanged = plan_changes(articles, old["documents"])
     if added or updated or removed or old.get("document_fields") != DOCUMENT_FIELDS:
         return None  # an index from before a document field was added gets it, without re-embedding
-    verify_index(settings, old)
-    return IndexReport(unchanged=tuple(unchanged), chunks=old["chunk_count"], warnings=tuple(warnings),
-                       timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+    return no_change_report(settings, old, unchanged, warnings, t0)
+
+
+def keep_listing(index_dir: Path, manifest: dict, files: dict, warnings: list[str]) -> None:
+    """Write the corpus listing (and the skipped files) into the live manifest when they differ from it."""
+    if manifest.get("files") != files or manifest.get("skipped") != warnings:
+        write_manifest(index_dir, {**manifest, "files": files, "skipped": warnings})
 
 
 def record_listing(settings: Settings, old: dict, files: dict, warnings: list[str]) -> None:
@@ -241,7 +252,7 @@ def record_listing(settings: Settings, old: dict, files: dict, warnings: list[st
         with index_lock(settings.index_path, timeout=0.0):
             now = load_checked_manifest(settings)
             if now is not None and now["collection"] == old["collection"]:
-                write_manifest(settings.index_path, {**now, "files": files, "skipped": warnings})
+                keep_listing(settings.index_path, now, files, warnings)
     except (IndexBusy, IndexReadOnly, OSError):
         pass
 
@@ -260,10 +271,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
     old = None if rebuild else load_checked_manifest(settings)
     if old is not None and old.get("files") == files and old.get("document_fields") == DOCUMENT_FIELDS \
             and not lacks_lexical(settings, old):
-        verify_index(settings, old)
-        return IndexReport(unchanged=tuple(old["documents"]), chunks=old["chunk_count"],
-                           warnings=tuple(old.get("skipped", ())),
-                           timings_ms={"total": round((time.perf_counter() - t0) * 1000, 1)})
+        return no_change_report(settings, old, old["documents"], old.get("skipped", ()), t0)
     articles, warnings = load_corpus(settings.corpus_dir, exclude=EVAL_FILES)
     if not articles:
         raise CorpusError(f"the corpus {settings.corpus_dir} holds no readable article (.txt, .md, .html)"
@@ -279,8 +287,7 @@ def build_index(settings: Settings, embedder, rebuild: bool = False,
             if lacks_lexical(settings, old):
                 say("writing the lexical (BM25) index")
                 write_lexical(settings, old["collection"], generation_texts(settings, old))
-            if old.get("files") != files or old.get("skipped") != warnings:
-                write_manifest(index_dir, {**old, "files": files, "skipped": warnings})
+            keep_listing(index_dir, old, files, warnings)
             return current
         old_docs = old["documents"] if old else {}
         added, updated, removed, unchanged = plan_changes(articles, old_docs)
