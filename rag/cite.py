@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text import split_sentences
-from rag.read import TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
+from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -125,6 +125,28 @@ class Judgment:
 
 
 _NEGATORS = frozenset("not no never without neither nor none nobody nothing cannot n't".split())
+_REFUSING = frozenset("decline declines declined declining refuse refuses refused refusing fail fails failed "
+                      "failing".split())  # "declined to comment" is a "would not say"
+
+
+_SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
+
+
+def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str]) -> bool:
+    """Whether the claim's extra "not"s only restate a refusal to speak: "would not say" for "declined to
+    comment" is faithful, "did not believe" for it is not."""
+    explicit = sum(w in _NEGATORS for w in claim_words) - sum(w in _NEGATORS for w in evidence_words)
+    if explicit <= 0:
+        return True
+    negated = [next((v for v in claim_words[i + 1:i + 3] if v not in ("be", "do", "does", "did", "would", "will")), "")
+               for i, w in enumerate(claim_words) if w in _NEGATORS]
+    return all(_base(v) in _SAYING or lemma(v) in _SAYING for v in negated)
+
+
+def _negations(words: list[str]) -> int:
+    """Negating words, "declined/refused/failed to" included: _negations(['declined', 'to', 'comment']) -> 1"""
+    return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") for w, nxt in zip(words, words[1:] + [""]))
+
 _ANTONYMS = [pair.split("/") for pair in (
     "accept/reject approve/reject support/oppose confirm/deny admit/deny agree/refuse agree/disagree "
     "praise/criticise praise/criticize praise/condemn welcome/condemn welcome/reject increase/decrease rise/fall "
@@ -163,16 +185,58 @@ def _names_in(text: str) -> list[str]:
     _names_in("The envoy met President Kim Jong Un in Seoul.") -> ['Kim Jong Un', 'Seoul']"""
     out = []
     for m in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", text):  # "Kim Jong Un" is one name
-        words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()]
-        words = [w for w in words if len(w) >= 2 and w.lower() not in STOPWORDS and w not in _NOT_NAME_WORDS]
-        if words:
-            out.append(" ".join(words))
+        name: list[str] = []
+        for w in [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()] + ["I"]:
+            if len(w) >= 2 and w.lower() not in STOPWORDS and w not in _NOT_NAME_WORDS:
+                name.append(w)
+            elif name:  # a title ends a name: "Chinese President Xi Jinping" is "Chinese" and "Xi Jinping"
+                out.append(" ".join(name))
+                name = []
     return out
 
 
-ADDED_WORDS = 4  # this many content words the span lacks make an added fact
+ADDED_WORDS = 3  # this many content words the span lacks make an added fact
 _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
 _NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS})  # titles and dates are not who
+
+
+def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Who each name word stands for, and that one's name as written: each word of a name stands for the
+    whole name ("un" of "Kim Jong Un" is "kim"), a country's other names for the country ("Pyongyang" and
+    "the DPRK" are "north korea"). A capitalised opening word that is no proper noun ("Last month, ...")
+    is nobody."""
+    from rag.places import country
+
+    person: dict[str, str] = {}
+    full: dict[str, str] = {}
+    for text in (claim, evidence):
+        for at, name in enumerate(_names_in(text)):
+            parts = _words(name)
+            if not parts or (at == 0 and _capitalised_opening(text, name)):
+                continue
+            key = (country(name) or parts[0]).lower()
+            full.setdefault(key, name)
+            for part in parts:
+                person.setdefault(part, key)
+    return person, full
+
+
+def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
+    """Whether a name stands for a country the source names otherwise: "Pyongyang", "the DPRK" or
+    "North Koreans" for the source's "North Korea" (`rag.places`). A capital named as a place ("a briefing
+    in Pyongyang") is the city, not its government, so there it does not stand for the country."""
+    from rag.places import countries_in, country
+
+    place = country(name, capitals=not as_place)
+    return place is not None and place in countries_in(_names_in(evidence))
+
+
+_PLACE_WORDS = frozenset("in at to from into near visit visited visiting visits".split())
+
+
+def _after_place_word(text: str, name: str) -> bool:
+    """Whether the name follows a word that makes it a place: "in Pyongyang", "visited Beijing"."""
+    return bool(re.search(r"\b(?:%s)\s+(?:the\s+)?%s" % ("|".join(_PLACE_WORDS), re.escape(name.split()[0])), text, re.I))
 
 
 def _subject_object(names: list[str | None], at: int) -> tuple[str | None, str | None]:
@@ -209,6 +273,50 @@ def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str
     return ""
 
 
+def _doer_confirmed(evidence: str, word: str, name: str, person: dict[str, str]) -> bool:
+    """Whether the parse agrees that the source's doer of `word` is not `name`: "Professor Yang of the
+    University in Seoul said" has Yang say it, although Seoul is the name just before "said"."""
+    from rag.syntax import doers
+
+    return not any(person.get(w) == name for phrase in doers(evidence, word) for w in phrase)
+
+
+_MARKERS = ("to", "from", "by", "against")  # a name after one of these has that part: sender, target, ...
+_BEFORE_NAME = frozenset(("the", "a", "an", "its", "his", "her", "their", *(t.lower() for t in TITLES),
+                          *HEAD_NOUNS[PERSON].split()))
+
+
+def _marked(words: list[str], names: list[str | None]) -> dict[str, set[str]]:
+    """The names each marker word governs, the last of a run of descriptions: "a letter to North Korean
+    leader Kim Jong Un" gives {'to': {'kim'}}; names joined by "and" count for the same marker."""
+    out: dict[str, set[str]] = {}
+    for i, word in enumerate(words):
+        if word not in _MARKERS:
+            continue
+        j, last = i + 1, None
+        while j < len(words) and (names[j] or words[j] in _BEFORE_NAME or (last and words[j] == "and")):
+            if words[j] == "and":
+                out.setdefault(word, set()).add(last)
+            last = names[j] or last
+            j += 1
+        if last:
+            out.setdefault(word, set()).add(last)
+    return out
+
+
+def _moved(claim_words: list[str], claim_names: list, evidence_words: list[str], evidence_names: list,
+           full: dict[str, str]) -> str:
+    """Why a name has another's part in the claim, or "": the claim sends a letter "to Kim" where the source
+    sends it "to Trump", Kim being in the source in another part and Trump in the claim."""
+    ours, theirs = _marked(claim_words, claim_names), _marked(evidence_words, evidence_names)
+    for marker, names in ours.items():
+        for name in sorted(names - theirs.get(marker, set())):
+            other = sorted(n for n in theirs.get(marker, set()) - names if n in claim_names)
+            if other and name in evidence_names:
+                return f"roles swapped: the source has '{marker} {full[other[0]]}', not '{marker} {full[name]}'"
+    return ""
+
+
 MAX_SWAP = 4  # words on either side of a replaced run that the opposite-meaning check compares
 
 
@@ -224,8 +332,39 @@ def _turned(claim_words: list[str], evidence_words: list[str]) -> tuple[str, str
     for tag, i1, i2, j1, j2 in ops:
         if tag == "replace" and i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
             found = lexicon().opposite(claim_words[i1:i2], evidence_words[j1:j2])
-            if found:
+            if found and not set(found) & (_NEGATORS | {"any"}):  # "no message" for "not ... any message": counted
                 return found
+    return None
+
+
+def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
+    """The words that share no WordNet sense, and no root, with any word of the source: a paraphrase's
+    "described" (the source's "called") and "contribute" ("contribution") are not new facts."""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    theirs = frozenset().union(*map(lex.kin, evidence_words))
+    return [w for w in words if not lex.kin(w) & theirs]
+
+
+def _other_body(claim_words: list[str], evidence_words: list[str]) -> tuple[str, str] | None:
+    """An organisation the claim names otherwise: a word put before the noun that heads it, where the
+    source has another word that is no synonym ("defence ministry" for the source's "foreign ministry")."""
+    from difflib import SequenceMatcher
+
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, claim_words, evidence_words, autojunk=False).get_opcodes():
+        if tag != "replace" or i2 - i1 > 2 or j2 - j1 > 2 or i2 >= len(claim_words) or j2 >= len(evidence_words):
+            continue
+        head = claim_words[i2]
+        if head != evidence_words[j2] or not lex.is_body(head):
+            continue
+        ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
+        if any(w in STOPWORDS for w in ours + theirs) or any(lex.kin(a) & lex.kin(b) for a in ours for b in theirs):
+            continue
+        return " ".join(ours + [head]), " ".join(theirs + [head])
     return None
 
 
@@ -307,12 +446,15 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for name in _names_in(claim):
         parts = _words(name)
-        if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name):
+        if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
+                not _same_country(name, evidence, as_place=_after_place_word(claim, name)):
             return fail(f"name '{name}' not in the source")
-    if sum(w in _NEGATORS for w in claim_words) != sum(w in _NEGATORS for w in evidence_words):
+    if not _refusal_paraphrased(claim_words, evidence_words):
+        return fail("negated")
+    if _negations(claim_words) != _negations(evidence_words):
         negated_here = [evidence_words[i + 1] for i, w in enumerate(evidence_words[:-1]) if w in _NEGATORS]
-        if sum(w in _NEGATORS for w in claim_words) > sum(w in _NEGATORS for w in evidence_words) or \
-                any(w in claim_words for w in negated_here):
+        claim_bases = {_base(w) for w in claim_words}
+        if _negations(claim_words) > _negations(evidence_words) or any(_base(w) in claim_bases for w in negated_here):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
@@ -323,28 +465,36 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     turned = _turned(claim_words, evidence_words)
     if turned:
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
+    body = _other_body(claim_words, evidence_words)
+    if body:
+        return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
     # Each word of a name stands for the whole name ("un" of "Kim Jong Un" is "kim").
-    person = {}
-    for name in _names_in(claim) + _names_in(evidence):
-        parts = _words(name)
-        for part in parts:
-            person.setdefault(part, parts[0])
+    person, full = _people(claim, evidence)
     claim_names = [person.get(w) for w in claim_words]
     evidence_names = [person.get(w) for w in evidence_words]
     reversed_ = _reversed(claim, evidence, person) if len(set(filter(None, claim_names))) >= 2 else ""
     if reversed_:
         return fail(reversed_)
+    moved = _moved(claim_words, claim_names, evidence_words, evidence_names, full)
+    if moved:
+        return fail(moved)
+    from rag.syntax import verbs
+
+    claim_verbs = verbs(claim)
     for i, word in enumerate(claim_words):
-        if word in person or not (tokenize(word) or word in _SPEECH_VERBS):
-            continue  # a name, or a function word: only verbs and other content words relate names
+        if word in person or word not in claim_verbs:
+            continue  # only a verb relates names
         places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word)]
         swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at]) for at in places]
-        if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
-            return fail(swaps[0])
+        if swaps and all(swaps) and (not swaps[0].startswith("roles swapped: in the source") or
+                                     _doer_confirmed(evidence, evidence_words[places[0]], claim_names[i - 1], person)):
+            return fail(swaps[0])  # the word relates the names otherwise wherever the source uses it
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
-           _base(w) not in evidence_lemmas]
+           _base(w) not in evidence_lemmas and w not in person]  # names were checked above
+    if len(new) >= ADDED_WORDS:
+        new = _unrelated(new, evidence_words)
     if len(new) >= ADDED_WORDS:  # a clause the source does not have ("including a full ban on crude oil")
         return fail(f"adds what the source does not say: {', '.join(new[:ADDED_WORDS])}")
     return Judgment(True, score, "ok")

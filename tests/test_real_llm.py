@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RAG, ROOT, SEEDS, rag_env, seed_subset
+from tests.conftest import RAG, ROOT, SEEDS, rag_env, seed_subset
 from rag.answer import ABSTAIN_TEXT, Answer
 from rag.cite import MARKER, check_citations
 
