@@ -161,6 +161,7 @@ NUMERIC_WORDS = frozenset((
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
     "million millions billion billions dozen dozens half quarter first second third fourth fifth sixth seventh "
     "eighth ninth tenth eleventh twelfth once twice").split())
+_TIMES = {"once": "one", "twice": "two", "one": "once", "two": "twice"}  # "twice runner-up", "two-time runner-up"
 ANTONYM = {}
 for _a, _b in _ANTONYMS:
     ANTONYM.setdefault(_a, set()).add(_b)
@@ -200,25 +201,36 @@ _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".spl
 _NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS})  # titles and dates are not who
 
 
-def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Who each name word stands for, and that one's name as written: each word of a name stands for the
-    whole name ("un" of "Kim Jong Un" is "kim"), a country's other names for the country ("Pyongyang" and
-    "the DPRK" are "north korea"). A capitalised opening word that is no proper noun ("Last month, ...")
-    is nobody."""
+def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], list, list]:
+    """Who each name stands for: a name one of whose words already stands for someone is that one ("Robert
+    Bosch" after "Bosch"), a country's other names are the country ("Pyongyang" and "the DPRK" are "north
+    korea"). Gives each name word's one (`person`), each one's name as written, and, word by word, whom each
+    word of the claim and of the source stands for where it is written ("Korea" of "South Korea" is not
+    "Korea" of "North Korea"). A capitalised opening word that is no proper noun ("Last month, ...") is nobody."""
     from rag.places import country
 
     person: dict[str, str] = {}
     full: dict[str, str] = {}
+    tagged = []
+    found = {text: _names_in(text) for text in (claim, evidence)}
+    named_elsewhere = [n for text in found for n in found[text][1:]]
     for text in (claim, evidence):
-        for at, name in enumerate(_names_in(text)):
+        words, at = _words(text), 0
+        names: list[str | None] = [None] * len(words)
+        for n, name in enumerate(found[text]):
             parts = _words(name)
-            if not parts or (at == 0 and _capitalised_opening(text, name)):
+            if not parts or (n == 0 and name not in named_elsewhere and _capitalised_opening(text, name)):
                 continue
-            key = (country(name) or parts[0]).lower()
+            key = (country(name) or next((person[w] for w in parts if w in person), parts[0])).lower()
             full.setdefault(key, name)
             for part in parts:
                 person.setdefault(part, key)
-    return person, full
+            start = next((i for i in range(at, len(words) - len(parts) + 1) if words[i:i + len(parts)] == parts), None)
+            if start is not None:
+                names[start:start + len(parts)] = [key] * len(parts)
+                at = start + len(parts)
+        tagged.append(names)
+    return person, full, tagged[0], tagged[1]
 
 
 def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
@@ -286,15 +298,19 @@ _BEFORE_NAME = frozenset(("the", "a", "an", "its", "his", "her", "their", *(t.lo
                           *HEAD_NOUNS[PERSON].split()))
 
 
-def _marked(words: list[str], names: list[str | None]) -> dict[str, set[str]]:
+def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = frozenset()) -> dict[str, set[str]]:
     """The names each marker word governs, the last of a run of descriptions: "a letter to North Korean
-    leader Kim Jong Un" gives {'to': {'kim'}}; names joined by "and" count for the same marker."""
+    leader Kim Jong Un" gives {'to': {'kim'}}; up to two other words may describe the first name ("by
+    parts maker Robert Bosch"), but not a verb ("to visit Beijing"); names joined by "and" count for the same
+    marker."""
     out: dict[str, set[str]] = {}
     for i, word in enumerate(words):
         if word not in _MARKERS:
             continue
-        j, last = i + 1, None
-        while j < len(words) and (names[j] or words[j] in _BEFORE_NAME or (last and words[j] == "and")):
+        j, last, described = i + 1, None, 0
+        while j < len(words) and (names[j] or words[j] in _BEFORE_NAME or (last and words[j] == "and") or
+                                  (not last and described < 2 and bool(tokenize(words[j])) and words[j] not in verbs)):
+            described += not (names[j] or words[j] in _BEFORE_NAME)  # "by parts maker Robert Bosch"
             if words[j] == "and":
                 out.setdefault(word, set()).add(last)
             last = names[j] or last
@@ -304,11 +320,13 @@ def _marked(words: list[str], names: list[str | None]) -> dict[str, set[str]]:
     return out
 
 
-def _moved(claim_words: list[str], claim_names: list, evidence_words: list[str], evidence_names: list,
-           full: dict[str, str]) -> str:
+def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, full: dict[str, str]) -> str:
     """Why a name has another's part in the claim, or "": the claim sends a letter "to Kim" where the source
     sends it "to Trump", Kim being in the source in another part and Trump in the claim."""
-    ours, theirs = _marked(claim_words, claim_names), _marked(evidence_words, evidence_names)
+    from rag.syntax import verbs
+
+    ours = _marked(_words(claim), claim_names, verbs(claim))
+    theirs = _marked(_words(evidence), evidence_names, verbs(evidence))
     for marker, names in ours.items():
         for name in sorted(names - theirs.get(marker, set())):
             other = sorted(n for n in theirs.get(marker, set()) - names if n in claim_names)
@@ -435,7 +453,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
             return fail(f"number {number} not in the source")
     claim_words, evidence_words = _words(claim), _words(evidence)
     for word in claim_words:
-        if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words):
+        if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words) \
+                and _TIMES.get(word) not in evidence_words:
             return fail(f"number '{word}' not in the source")
     evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
     for m in DATE_RE.finditer(claim):
@@ -469,13 +488,11 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     if body:
         return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
     # Each word of a name stands for the whole name ("un" of "Kim Jong Un" is "kim").
-    person, full = _people(claim, evidence)
-    claim_names = [person.get(w) for w in claim_words]
-    evidence_names = [person.get(w) for w in evidence_words]
+    person, full, claim_names, evidence_names = _people(claim, evidence)
     reversed_ = _reversed(claim, evidence, person) if len(set(filter(None, claim_names))) >= 2 else ""
     if reversed_:
         return fail(reversed_)
-    moved = _moved(claim_words, claim_names, evidence_words, evidence_names, full)
+    moved = _moved(claim, evidence, claim_names, evidence_names, full)
     if moved:
         return fail(moved)
     from rag.syntax import verbs

@@ -121,9 +121,15 @@ def _parties(token) -> list:
     return out
 
 
+@lru_cache(maxsize=512)
+def _parse(text: str):
+    """The parse of a text, kept: the checker asks several questions of the same claim and source."""
+    return parser()(text)
+
+
 def opening_is_proper_noun(text: str) -> bool:
     """Whether the text's first word is tagged a proper noun: False for "Speaking at a rally, Trump said"."""
-    doc = parser()(text.lstrip(" \"“‘'("))
+    doc = _parse(text.lstrip(" \"“‘'("))
     return bool(len(doc)) and doc[0].pos_ == "PROPN"
 
 
@@ -132,7 +138,7 @@ def relations(text: str) -> tuple[Relation, ...]:
     """Each verb's doer and those it is done to, and each "X's letter to Y", when the parse has both:
     relations("Kim wrote to Xi.") -> (Relation('write', ('kim',), (('xi',),)),)"""
     out = []
-    for token in parser()(text):
+    for token in _parse(text):
         if token.pos_ in ("VERB", "AUX"):
             agent = _doer(token)
         elif token.pos_ in ("NOUN", "PROPN"):  # "Kim's letter to Xi"
@@ -149,7 +155,7 @@ def relations(text: str) -> tuple[Relation, ...]:
 def doers(text: str, word: str) -> tuple[tuple[str, ...], ...]:
     """The doers the parse gives a verb written `word` (lowercase) in the text:
     doers("Professor Yang of the University in Seoul said so.", "said") -> (('professor', 'yang'),)"""
-    return tuple(_phrase(d) for t in parser()(text) if t.lower_ == word and t.pos_ in ("VERB", "AUX")
+    return tuple(_phrase(d) for t in _parse(text) if t.lower_ == word and t.pos_ in ("VERB", "AUX")
                  and (d := _doer(t)) is not None)
 
 
@@ -157,4 +163,4 @@ def doers(text: str, word: str) -> tuple[tuple[str, ...], ...]:
 def verbs(text: str) -> frozenset[str]:
     """The words the tagger reads as verbs, lowercased: verbs("Beijing's recent proposals failed") ->
     frozenset({'failed'})"""
-    return frozenset(t.lower_ for t in parser()(text) if t.pos_ == "VERB")
+    return frozenset(t.lower_ for t in _parse(text) if t.pos_ == "VERB")

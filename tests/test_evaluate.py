@@ -7,7 +7,7 @@ import pytest
 from rag.errors import BadInput
 from rag.eval.evaluate import DEFAULT_DATASET, ROW_KEYS, answer_row, evaluate, load_questions, score_row, summary_table
 from rag.eval.metrics import is_correct, percentile
-from tests.conftest import SEEDS, seed_subset
+from tests.conftest import ROOT, SEEDS, seed_subset
 
 CITATION_KEYS = {"n", "doc_id", "title", "quote", "start", "end"}
 
@@ -153,3 +153,18 @@ def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
     assert set(report["splits"]) == splits and report["ms_per_claim"] < 20
     assert (tmp_path / "checker.jsonl").exists() and "Perturbed claims flagged" in checker_table(report)
     assert report["splits"]["dev"]["detection"] > 0.5  # far above chance: the checks do something
+
+
+def test_the_bbc_checker_set_holds_exact_spans_of_other_news_and_is_scored_like_the_bundled_one(tmp_path):
+    """A fourth batch, from the BBC dev corpus: `rag eval --checker --dataset` takes any such file."""
+    from rag.config import Settings
+    from rag.eval.evaluate import evaluate_checker
+
+    path = ROOT / "tests" / "data" / "dev" / "bbc" / "checker.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 150 and {r["split"] for r in rows} == {"dev-d", "heldout-d"}
+    corpus = path.parent / "corpus"
+    for r in rows:
+        assert (corpus / f"{r['doc_id']}.txt").read_bytes().decode("utf-8")[r["start"]:r["end"]] == r["evidence"]
+    report = evaluate_checker(Settings(), dataset=path, out=tmp_path)
+    assert set(report["splits"]) == {"dev-d", "heldout-d"} and report["splits"]["dev-d"]["detection"] > 0.5

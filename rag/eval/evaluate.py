@@ -381,10 +381,12 @@ def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out:
         pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
         raise BadInput(f"cannot read the checker set {path}: {exc}") from exc
-    if pairs and isinstance(pairs[0].get("claim"), str) and isinstance(pairs[0].get("evidence"), str):
-        # Load the checker's lexicons, country table and parser (a few seconds, once per process) outside
-        # the timing: "Pyongyang" is looked up as a country, since the evidence does not name it.
-        judge(pairs[0]["claim"] + " Kim wrote to Pyongyang.", pairs[0]["evidence"] + " Xi wrote to Kim.")
+    if pairs:  # the checker's lexicons, country table and parser load once per process (seconds), untimed
+        from rag.opposites import lexicon
+        from rag.places import aliases
+        from rag.syntax import parser
+
+        lexicon(), aliases(), parser()
     rows, t0 = [], time.perf_counter()
     for pair in pairs:
         if not all(isinstance(pair.get(k), str) for k in ("claim", "evidence", "label", "type")):
