@@ -396,10 +396,11 @@ def _capitalised_opening(claim: str, name: str) -> bool:
     return not opening_is_proper_noun(claim)
 
 
-def _reversed(claim: str, evidence: str, person: dict[str, str]) -> str:
+def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str, str]) -> str:
     """Why the parse says the claim reverses who did what to whom in the source, or "": a verb of both
-    whose doer and other party are names, swapped (Kim wrote to Xi / Xi wrote to Kim)."""
-    from rag.syntax import relations
+    whose doer and other party are names, swapped (Kim wrote to Xi / Xi wrote to Kim), or whose other party
+    is the source's doer of that verb (X replaced Y / X was replaced by Y)."""
+    from rag.syntax import acts, relations
 
     def who(words: tuple[str, ...]) -> str | None:
         return next((person[w] for w in reversed(words) if w in person), None)
@@ -413,7 +414,10 @@ def _reversed(claim: str, evidence: str, person: dict[str, str]) -> str:
             continue
         theirs = [pair(e) for e in relations(evidence) if e.verb == rel.verb]
         if theirs and all(t == (patient, agent) for t in theirs):
-            return f"roles swapped: the source's '{rel.verb}' goes from {patient.title()} to {agent.title()}"
+            return f"roles swapped: the source's '{rel.verb}' goes from {full.get(patient, patient)} to {full.get(agent, agent)}"
+        doers = {who(phrase) for verb, phrase in acts(evidence) if verb == rel.verb}
+        if patient in doers and agent not in doers and agent in person.values():  # "having been replaced by Y"
+            return f"roles swapped: in the source {full.get(patient, patient)} does the '{rel.verb}'"
     return ""
 
 
@@ -489,7 +493,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
         return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
     # Each word of a name stands for the whole name ("un" of "Kim Jong Un" is "kim").
     person, full, claim_names, evidence_names = _people(claim, evidence)
-    reversed_ = _reversed(claim, evidence, person) if len(set(filter(None, claim_names))) >= 2 else ""
+    reversed_ = _reversed(claim, evidence, person, full) if len(set(filter(None, claim_names))) >= 2 else ""
     if reversed_:
         return fail(reversed_)
     moved = _moved(claim, evidence, claim_names, evidence_names, full)

@@ -93,7 +93,9 @@ def _phrase(token) -> tuple[str, ...]:
 
 def _doer(token):
     """The doer of a verb: its subject, the "by" of a passive, or for a verb that has neither and describes
-    a noun ("a letter sent by Xi congratulating Kim"), the doer of a sibling verb of the same noun."""
+    a noun ("a letter sent by Xi congratulating Kim"), the doer of a sibling verb of the same noun; a verb
+    of a clause with no subject of its own ("..., having replaced Mourinho", "met Xi and praised him")
+    has its head verb's doer."""
     for child in token.children:
         if child.dep_ in _AGENT:
             return child
@@ -107,6 +109,8 @@ def _doer(token):
                 found = next((c for c in sibling.children if c.dep_ == "agent"), None)
                 if found is not None:
                     return next((c for c in found.children if c.dep_ == "pobj"), None)
+    if token.dep_ in ("advcl", "xcomp", "conj") and token.head.pos_ == "VERB" and token.head.i != token.i:
+        return _doer(token.head)  # "Ranieri took over, having replaced Mourinho": Ranieri replaced
     return None
 
 
@@ -164,3 +168,10 @@ def verbs(text: str) -> frozenset[str]:
     """The words the tagger reads as verbs, lowercased: verbs("Beijing's recent proposals failed") ->
     frozenset({'failed'})"""
     return frozenset(t.lower_ for t in _parse(text) if t.pos_ == "VERB")
+
+
+@lru_cache(maxsize=2048)
+def acts(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each verb's lemma with its doer, whether or not it has another party:
+    acts("Ranieri was replaced by Mourinho.") -> (('replace', ('mourinho',)),)"""
+    return tuple((t.lemma_.lower(), _phrase(d)) for t in _parse(text) if t.pos_ == "VERB" and (d := _doer(t)) is not None)

@@ -35,6 +35,22 @@ def test_the_checker_uses_the_parse_for_roles(claim, evidence, swapped):
     assert judgment.reason.startswith("roles swapped") is swapped
 
 
+def test_a_clause_without_its_own_subject_takes_its_head_verbs_doer():
+    assert ("replace", ("ranieri",)) in syntax.acts("Ranieri took over at Valencia, having replaced Mourinho.")
+    assert ("replace", ("mourinho",)) in syntax.acts("Ranieri took over at Valencia, having been replaced by Mourinho.")
+
+
+def test_verbs_and_doers_come_from_the_tagger_and_parser():
+    assert syntax.verbs("Beijing's recent proposals failed.") == frozenset({"failed"})
+    assert syntax.doers("Professor Yang of the University in Seoul said so.", "said")[0][-1] == "yang"
+
+
+def test_the_source_doing_what_the_claim_does_to_it_is_a_role_swap():
+    judgment = judge("Ranieri took over at Valencia, having replaced Mourinho at Chelsea.",
+                     "Ranieri took over at Valencia, having been replaced at Chelsea by Mourinho.")
+    assert judgment.reason == "roles swapped: in the source Mourinho does the 'replace'"
+
+
 def test_a_damaged_parser_file_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(syntax.PARSER_FILES, "parser/model", "0" * 64)
     with pytest.raises(ModelError, match="sha256.*reinstall"):
