@@ -272,7 +272,8 @@ def _base(word: str) -> str:
     return next((t for t in tries if t in ANTONYM), stem)
 
 
-def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str) -> str:
+def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
+             person: dict[str, str]) -> str:
     """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or ""."""
     subject, obj = _subject_object(claim_names, i)
     e_subject, e_obj = _subject_object(evidence_names, at)
@@ -280,7 +281,8 @@ def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str
         return f"roles swapped: the source has {e_subject.title()} {word} {e_obj.title()}"
     # "Kim said" where the source has "Xi said", Kim being someone else in it: the doer changed
     if i and at and subject and e_subject and subject != e_subject and subject in evidence_names and \
-            claim_names[i - 1] == subject and evidence_names[at - 1] == e_subject:
+            claim_names[i - 1] == subject and evidence_names[at - 1] == e_subject and \
+            _doer_confirmed(evidence, word, subject, person):
         return f"roles swapped: in the source {e_subject.title()} {word}"
     return ""
 
@@ -441,8 +443,9 @@ def is_quote(claim: str, evidence: str) -> bool:
 
 def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     """Whether the evidence supports the claim, and if not, which check failed: every number, date and
-    name of the claim is in the evidence, the claim keeps the evidence's polarity (a negation or an
-    opposite verb flips it) and who did what to whom, and it shares enough content words (`support_score`).
+    name of the claim is in the evidence (a country may go by another of its names), the claim keeps the
+    evidence's polarity (a negation or an opposite word flips it), its organisations and who did what to
+    whom, shares enough content words (`support_score`) and adds no clause of its own.
     judge("Xi does not hope for talks.", "Xi hopes for talks.").reason -> "negated" """
     score = support_score(claim, evidence)
     if is_quote(claim, evidence):
@@ -491,8 +494,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     body = _other_body(claim_words, evidence_words)
     if body:
         return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
-    # Each word of a name stands for the whole name ("un" of "Kim Jong Un" is "kim").
-    person, full, claim_names, evidence_names = _people(claim, evidence)
+    person, full, claim_names, evidence_names = _people(claim, evidence)  # who each name stands for, and where
     reversed_ = _reversed(claim, evidence, person, full) if len(set(filter(None, claim_names))) >= 2 else ""
     if reversed_:
         return fail(reversed_)
@@ -506,10 +508,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
         if word in person or word not in claim_verbs:
             continue  # only a verb relates names
         places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word)]
-        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at]) for at in places]
-        if swaps and all(swaps) and (not swaps[0].startswith("roles swapped: in the source") or
-                                     _doer_confirmed(evidence, evidence_words[places[0]], claim_names[i - 1], person)):
-            return fail(swaps[0])  # the word relates the names otherwise wherever the source uses it
+        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person) for at in places]
+        if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
+            return fail(swaps[0])
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
