@@ -319,7 +319,7 @@ def finish_answer(question: str, text: str, citations: list[Citation], settings:
     At most `settings.max_citations` citations are kept; markers beyond them are dropped by the checker."""
     citations = citations[:settings.max_citations]
     check = check_citations(text, {c.n: c.quote for c in citations}, settings.support_threshold,
-                            settings.drop_unsupported)
+                            settings.drop_unsupported, {c.n: f"{c.title}\n{c.context}" for c in citations})
     score = {n: v.score for v in check.verdicts for n in v.markers}
     cited = {n for v in check.verdicts for n in v.markers if v.supported or not settings.drop_unsupported}
     kept = tuple(Citation(**{**c.__dict__, "score": score.get(c.n, 0.0)}) for c in citations if c.n in cited)

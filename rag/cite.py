@@ -104,6 +104,20 @@ def parse_markers(text: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
+CONTEXT_BEFORE = 2  # sentences before a span that may name what it says ("The company ..." after "Amazon ...")
+
+
+def span_context(text: str, start: int, end: int) -> str:
+    """The article's first line (its title) and the sentences just before and after a span, which a claim
+    may draw names, numbers and dates from: span_context("Amazon results\n\nAmazon grew. It hired. X.",
+    30, 39) -> "Amazon results\nAmazon grew.\nX." """
+    spans = split_sentences(text)
+    title = text.strip().split("\n", 1)[0].strip() if text.strip() else ""
+    before = [text[a:b] for a, b in spans if b <= start][-CONTEXT_BEFORE:]
+    after = [text[a:b] for a, b in spans if a >= end][:1]
+    return "\n".join(dict.fromkeys(t for t in [title, *before, *after] if t and t != text[start:end]))
+
+
 def support_score(claim: str, evidence: str) -> float:
     """Share of the claim's content words found in the evidence; 0 when the claim has a number
     the evidence lacks: support_score("Xi thanked Kim", "Xi thanked Kim warmly") -> 1.0"""
@@ -231,6 +245,21 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
                 at = start + len(parts)
         tagged.append(names)
     return person, full, tagged[0], tagged[1]
+
+
+_ANAPHORS = frozenset("it its he his she her they their".split())
+
+
+def _named_before(claim: str, name: str, evidence: str, context: str) -> bool:
+    """Whether the claim's opening name is who the span's opening refers back to: the span starts with a
+    pronoun or "The/This <noun>" ("It held the rate", "The company also posted"), the claim starts with the
+    name ("The ECB cut ...", "Amazon's margins ..."), and the title or the sentences before name it."""
+    opens_with = re.match(r"\s*[\"“‘']?(?:The\s+)?(\S+)", claim)
+    if not context or not opens_with or not name.startswith(opens_with.group(1).rstrip("'’s,")):
+        return False
+    first = _words(evidence)[:1]
+    refers = bool(first and first[0] in _ANAPHORS) or bool(re.match(r"\s*(?:The|This|That)\s+[a-z]", evidence))
+    return refers and all(w in set(_words(context)) for w in _words(name))
 
 
 def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
@@ -423,6 +452,31 @@ def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str,
     return ""
 
 
+def _crossed(claim: str, evidence: str) -> str:
+    """Why two verbs have each other's doers in the claim, or "": "shares fell while the euro rose" for the
+    source's "the euro fell while shares rose" (each verb once in each, doers compared by their last word)."""
+    from rag.syntax import acts
+
+    def once(text: str) -> dict[str, tuple[str, ...]]:
+        verbs = [v for v, _ in acts(text)]
+        return {v: phrase for v, phrase in acts(text) if phrase and verbs.count(v) == 1}
+
+    a, b = once(claim), once(evidence)
+    shared = sorted(set(a) & set(b))
+    for i, v in enumerate(shared):
+        for w in shared[i + 1:]:
+            if a[v][-1] != a[w][-1] and (a[v][-1], a[w][-1]) == (b[w][-1], b[v][-1]):
+                return (f"roles swapped: in the source {_as_written(evidence, b[v])} does the '{v}' and "
+                        f"{_as_written(evidence, b[w])} the '{w}'")
+    return ""
+
+
+def _as_written(text: str, words: tuple[str, ...]) -> str:
+    """A parse's lowercased phrase as the text writes it: ('xi', 'jinping') -> "Xi Jinping"."""
+    found = re.search(r"\W*".join(map(re.escape, words)), text, re.I)
+    return found.group() if found else " ".join(words)
+
+
 def _normal(text: str) -> str:
     """Text for verbatim comparison: case, quotes, dashes and spacing (incl. non-breaking) folded."""
     import unicodedata
@@ -441,11 +495,13 @@ def is_quote(claim: str, evidence: str) -> bool:
     return bool(m) and bool(_normal(m.group(1))) and _normal(m.group(1)) in have and _normal(m.group(2)) in have
 
 
-def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
+def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") -> Judgment:
     """Whether the evidence supports the claim, and if not, which check failed: every number, date and
     name of the claim is in the evidence (a country may go by another of its names), the claim keeps the
     evidence's polarity (a negation or an opposite word flips it), its organisations and who did what to
     whom, shares enough content words (`support_score`) and adds no clause of its own.
+    When the span opens by referring back ("It ...", "The company ..."), the claim's opening name may come
+    from `context` (`span_context`: the article's title and the sentences around the span).
     judge("Xi does not hope for talks.", "Xi hopes for talks.").reason -> "negated" """
     score = support_score(claim, evidence)
     if is_quote(claim, evidence):
@@ -470,10 +526,11 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
             return fail(f"date differs: {date} vs {evidence_dates[0]}" if evidence_dates else
                         f"date '{date}' not in the source")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
-    for name in _names_in(claim):
+    for at, name in enumerate(_names_in(claim)):
         parts = _words(name)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
-                not _same_country(name, evidence, as_place=_after_place_word(claim, name)):
+                not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
+                not (at == 0 and _named_before(claim, name, evidence, context)):
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
@@ -495,7 +552,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
     if body:
         return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
     person, full, claim_names, evidence_names = _people(claim, evidence)  # who each name stands for, and where
-    reversed_ = _reversed(claim, evidence, person, full) if len(set(filter(None, claim_names))) >= 2 else ""
+    reversed_ = (_reversed(claim, evidence, person, full) if len(set(filter(None, claim_names))) >= 2 else "") or \
+        _crossed(claim, evidence)
     if reversed_:
         return fail(reversed_)
     moved = _moved(claim, evidence, claim_names, evidence_names, full)
@@ -523,8 +581,10 @@ def judge(claim: str, evidence: str, threshold: float = 0.5) -> Judgment:
 
 
 def check_citations(text: str, sources: dict[int, str], threshold: float = 0.5,
-                    drop_unsupported: bool = False) -> CheckResult:
-    """Verify each sentence of `text` against the cited `sources` ({n: span text}) with `judge`."""
+                    drop_unsupported: bool = False, contexts: dict[int, str] | None = None) -> CheckResult:
+    """Verify each sentence of `text` against the cited `sources` ({n: span text}) with `judge`;
+    `contexts` ({n: text around the span}) may hold the names, numbers and dates a sentence draws on."""
+    contexts = contexts or {}
     verdicts, kept, dropped = [], [], []
     for sentence, numbers in parse_markers(text):
         valid = tuple(n for n in numbers if n in sources)
@@ -532,7 +592,7 @@ def check_citations(text: str, sources: dict[int, str], threshold: float = 0.5,
         # A sentence that quotes one of its spans is supported by it: the other spans (the same words in
         # another article, say) need not go through the slower checks.
         quoted = [n for n in valid if is_quote(sentence, sources[n])]
-        judgments = [judge(sentence, sources[n], threshold) for n in (quoted or valid)]
+        judgments = [judge(sentence, sources[n], threshold, contexts.get(n, "")) for n in (quoted or valid)]
         if not valid:
             verdict = Verdict(sentence, (), 0.0, False, "no citation")
         else:

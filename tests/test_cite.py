@@ -1,6 +1,6 @@
 import pytest
 
-from rag.cite import check_citations, first_use_order, parse_markers, renumber, support_score, judge
+from rag.cite import span_context, check_citations, first_use_order, parse_markers, renumber, support_score, judge
 
 SOURCE_1 = "Chinese foreign ministry spokeswoman Hua Chunying said Mr Xi had responded out of politeness."
 SOURCE_2 = "The last time KCNA reported a message from Mr Xi was in July 2016."
@@ -156,3 +156,38 @@ def test_each_verdict_carries_its_text_and_whether_the_answer_shows_it():
     assert (good.text, good.shown, bad.shown) == ("Xi wrote to Kim. [1]", True, False)
     assert result.text == " ".join(v.text for v in result.verdicts if v.shown)
     assert good.to_json()["text"] == "Xi wrote to Kim. [1]" and bad.to_json()["shown"] is False
+
+
+def test_span_context_is_the_title_and_the_sentences_around_the_span():
+    text = "Amazon results\n\nAmazon grew fast. The firm hired. The company raised its outlook. Shares rose."
+    start = text.index("The company")
+    end = text.index("outlook.") + len("outlook.")
+    assert span_context(text, start, end) == "Amazon results\nAmazon grew fast.\nThe firm hired.\nShares rose."
+
+
+@pytest.mark.parametrize("claim,evidence,context,reason", [
+    # the span opens by referring back, and the claim opens with whom it refers to
+    ("Amazon raised its outlook.", "The company raised its outlook.", "Amazon results\nAmazon grew fast.", "ok"),
+    ("The ECB cut its emergency rate.", "It cut its emergency rate.", "ECB cuts rates\nThe ECB met.", "ok"),
+    # a name from around the span, anywhere else in the claim, is still not the span's
+    ("The company raised its outlook for Google.", "The company raised its outlook.", "Google results",
+     "name 'Google' not in the source"),
+    # a span that names its own subject gives nothing to take from around it
+    ("Amazon raised its outlook.", "Ebay raised its outlook.", "Amazon results", "name 'Amazon' not in the source"),
+    ("Amazon raised its outlook.", "The company raised its outlook.", "", "name 'Amazon' not in the source"),
+])
+def test_a_claim_may_name_whom_the_span_refers_back_to(claim, evidence, context, reason):
+    assert judge(claim, evidence, context=context).reason == reason
+
+
+def test_check_citations_passes_each_citations_context_to_the_judge():
+    result = check_citations("Amazon raised its outlook. [1]", {1: "The company raised its outlook."},
+                             contexts={1: "Amazon results"})
+    assert result.supported and result.verdicts[0].reason == "ok"
+    assert not check_citations("Amazon raised its outlook. [1]", {1: "The company raised its outlook."}).supported
+
+
+def test_two_verbs_with_each_others_doers_are_swapped_roles():
+    judgment = judge("The move surprised markets: European shares fell sharply while the euro rose.",
+                     "The move surprised markets: the euro fell sharply while European shares rose.")
+    assert judgment.reason == "roles swapped: in the source euro does the 'fall' and shares the 'rise'"

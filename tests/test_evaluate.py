@@ -168,3 +168,14 @@ def test_the_bbc_checker_set_holds_exact_spans_of_other_news_and_is_scored_like_
         assert (corpus / f"{r['doc_id']}.txt").read_bytes().decode("utf-8")[r["start"]:r["end"]] == r["evidence"]
     report = evaluate_checker(Settings(), dataset=path, out=tmp_path)
     assert set(report["splits"]) == {"dev-d", "heldout-d"} and report["splits"]["dev-d"]["detection"] > 0.5
+
+
+def test_checker_contexts_come_from_the_article_when_the_span_matches(tmp_path):
+    from rag.eval.evaluate import checker_contexts
+
+    (tmp_path / "a.txt").write_text("Amazon results\n\nAmazon grew. The company raised its outlook.", encoding="utf-8")
+    good = {"doc_id": "a", "start": 29, "end": 60, "evidence": "The company raised its outlook."}
+    assert checker_contexts([good], tmp_path) == ["Amazon results\nAmazon grew."]
+    moved = {**good, "start": 0}
+    missing = {**good, "doc_id": "b"}
+    assert checker_contexts([moved, missing, {"evidence": "x"}], tmp_path) == ["", "", ""]

@@ -36,6 +36,7 @@ def test_lemmas_follow_wordnets_morphology(word, lemma):
     (["embraced"], ["declined"], ("embraced", "declined")),  # General Inquirer: positive / negative
     (["renounced"], ["applauded"], ("renounced", "applauded")),
     (["deepen"], ["decline"], ("deepen", "decline")),  # General Inquirer: more / less
+    (["soared"], ["tumbled"], ("soared", "tumbled")),  # General Inquirer: rise / fall
     (["cooled"], ["thawed"], ("cooled", "thawed")),  # an antonym's synonym ("heat" / "thaw")
     (["described"], ["called"], None),  # synonyms
     (["endorsements"], ["criticisms"], ("endorsements", "criticisms")),  # "criticism" is rated more strongly

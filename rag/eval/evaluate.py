@@ -387,11 +387,14 @@ def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out:
         from rag.syntax import parser
 
         lexicon(), aliases(), parser()
-    rows, t0 = [], time.perf_counter()
     for pair in pairs:
         if not all(isinstance(pair.get(k), str) for k in ("claim", "evidence", "label", "type")):
             raise BadInput(f"{path}: each row needs claim, evidence, label and type")
-        judgment = judge(pair["claim"], pair["evidence"], settings.support_threshold)
+    contexts = checker_contexts(pairs, path.parent / "corpus" if (path.parent / "corpus").is_dir()
+                                else Path(settings.corpus_dir))
+    rows, t0 = [], time.perf_counter()
+    for pair, context in zip(pairs, contexts):
+        judgment = judge(pair["claim"], pair["evidence"], settings.support_threshold, context)
         rows.append({**pair, "flagged": not judgment.supported, "reason": judgment.reason})
     elapsed = (time.perf_counter() - t0) * 1000
     from rag.eval.metrics import checker_scores
@@ -403,6 +406,26 @@ def evaluate_checker(settings: Settings, dataset: str | Path | None = None, out:
     (out / "checker.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     (out / "checker_report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
+
+
+def checker_contexts(pairs: list[dict], corpus: Path) -> list[str]:
+    """For each pair, the text around its evidence in its article (`span_context`), as the answerers and
+    `rag check` give it; "" where the article is not in `corpus` or the span is not the evidence."""
+    from rag.cite import span_context
+
+    texts: dict[str, str | None] = {}
+    out = []
+    for pair in pairs:
+        doc, start, end = pair.get("doc_id"), pair.get("start"), pair.get("end")
+        if isinstance(doc, str) and doc not in texts:
+            try:
+                texts[doc] = (corpus / f"{doc}.txt").read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                texts[doc] = None
+        text = texts.get(doc) if isinstance(doc, str) else None
+        ok = text is not None and isinstance(start, int) and isinstance(end, int) and text[start:end] == pair["evidence"]
+        out.append(span_context(text, start, end) if ok else "")
+    return out
 
 
 def checker_table(report: dict) -> str:
