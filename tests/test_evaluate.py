@@ -155,19 +155,22 @@ def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
     assert report["splits"]["dev"]["detection"] > 0.5  # far above chance: the checks do something
 
 
-def test_the_bbc_checker_set_holds_exact_spans_of_other_news_and_is_scored_like_the_bundled_one(tmp_path):
-    """A fourth batch, from the BBC dev corpus: `rag eval --checker --dataset` takes any such file."""
+@pytest.mark.parametrize("corpus_set,batch", [("bbc", "d"), ("timeline", "e")])
+def test_the_checker_sets_of_other_news_hold_exact_spans_and_are_scored_like_the_bundled_one(tmp_path, corpus_set,
+                                                                                             batch):
+    """Two more batches, from the BBC and Reuters dev corpora: `rag eval --checker --dataset` takes any such file."""
     from rag.config import Settings
     from rag.eval.evaluate import evaluate_checker
 
-    path = ROOT / "tests" / "data" / "dev" / "bbc" / "checker.jsonl"
+    path = ROOT / "tests" / "data" / "dev" / corpus_set / "checker.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) >= 150 and {r["split"] for r in rows} == {"dev-d", "heldout-d"}
+    splits = {f"dev-{batch}", f"heldout-{batch}"}
+    assert len(rows) >= 150 and {r["split"] for r in rows} == splits
     corpus = path.parent / "corpus"
     for r in rows:
         assert (corpus / f"{r['doc_id']}.txt").read_bytes().decode("utf-8")[r["start"]:r["end"]] == r["evidence"]
     report = evaluate_checker(Settings(), dataset=path, out=tmp_path)
-    assert set(report["splits"]) == {"dev-d", "heldout-d"} and report["splits"]["dev-d"]["detection"] > 0.5
+    assert set(report["splits"]) == splits and report["splits"][f"dev-{batch}"]["detection"] > 0.5
 
 
 def test_checker_contexts_come_from_the_article_when_the_span_matches(tmp_path):
