@@ -3,8 +3,9 @@
 `check_citations` is pure: it splits an answer into sentences, reads their `[n]` markers
 (tolerating `[1, 2]` and `【1】`), drops markers that point nowhere, and scores each cited span
 against its sentence. It does not retrieve or generate anything. Besides its inputs, `judge` reads
-only fixed, pinned data: two lexicons (`rag.opposites`) and a parser (`rag.syntax`), loaded on the first
-claim that is not a verbatim quote.
+only fixed, pinned data: the lexicons and curated opposites (`rag.opposites`) and a parser (`rag.syntax`, also
+read by `rag.roles` for which side of a relation each thing is on), loaded on the first claim that is not a
+verbatim quote.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from rag.text import split_sentences
 from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
+from rag.opposites import OPPOSITE as ANTONYM
+from rag.roles import crossed, reordered, swapped_sides, turned_owner
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -161,25 +164,12 @@ def _negations(words: list[str]) -> int:
     """Negating words, "declined/refused/failed to" included: _negations(['declined', 'to', 'comment']) -> 1"""
     return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") for w, nxt in zip(words, words[1:] + [""]))
 
-_ANTONYMS = [pair.split("/") for pair in (
-    "accept/reject approve/reject support/oppose confirm/deny admit/deny agree/refuse agree/disagree "
-    "praise/criticise praise/criticize praise/condemn welcome/condemn welcome/reject increase/decrease rise/fall "
-    "raise/cut raise/lower increase/cut boost/cut win/lose gain/lose allow/ban allow/forbid allow/block "
-    "strengthen/weaken improve/worsen expand/shrink open/close start/stop begin/end succeed/fail include/exclude "
-    "buy/sell import/export resume/halt resume/suspend hope/reject hope/fear lift/impose pass/veto "
-    "acquit/convict release/arrest ally/enemy friend/enemy up/down accept/decline agree/decline back/oppose "
-    "support/oppose side/oppose hope/doubt gain/lose improve/strain improve/sour suggest/rule note/criticise "
-    "welcome/criticise warm/cool ease/tighten").split()]
 NUMERIC_WORDS = frozenset((
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
     "million millions billion billions dozen dozens half quarter first second third fourth fifth sixth seventh "
     "eighth ninth tenth eleventh twelfth once twice").split())
 _TIMES = {"once": "one", "twice": "two", "one": "once", "two": "twice"}  # "twice runner-up", "two-time runner-up"
-ANTONYM = {}
-for _a, _b in _ANTONYMS:
-    ANTONYM.setdefault(_a, set()).add(_b)
-    ANTONYM.setdefault(_b, set()).add(_a)
 _RAW_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|n['’]t")
 
 
@@ -429,15 +419,18 @@ def _capitalised_opening(claim: str, name: str) -> bool:
 
 def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str, str]) -> str:
     """Why the parse says the claim reverses who did what to whom in the source, or "": a verb of both
-    whose doer and other party are names, swapped (Kim wrote to Xi / Xi wrote to Kim), or whose other party
-    is the source's doer of that verb (X replaced Y / X was replaced by Y)."""
+    whose doer and other party are names, or things other than with "be" ("wages outpaced inflation" /
+    "inflation outpaced wages"), swapped (Kim wrote to Xi / Xi wrote to Kim), or whose other party is the
+    source's doer of that verb (X replaced Y / X was replaced by Y)."""
     from rag.syntax import acts, relations
 
-    def who(words: tuple[str, ...]) -> str | None:
-        return next((person[w] for w in reversed(words) if w in person), None)
+    def who(words: tuple[str, ...], thing: bool = False) -> str | None:
+        found = next((person[w] for w in reversed(words) if w in person), None)
+        return found or (words[-1] if thing and words and tokenize(words[-1]) else None)
 
     def pair(rel) -> tuple[str | None, str | None]:
-        return who(rel.agent), next(filter(None, map(who, rel.patients)), None)
+        thing = rel.verb != "be"  # "the largest retailer is Amazon" is "Amazon is the largest retailer"
+        return who(rel.agent, thing), next(filter(None, (who(p, thing) for p in rel.patients)), None)
 
     for rel in relations(claim):
         agent, patient = pair(rel)
@@ -450,31 +443,6 @@ def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str,
         if patient in doers and agent not in doers and agent in person.values():  # "having been replaced by Y"
             return f"roles swapped: in the source {full.get(patient, patient)} does the '{rel.verb}'"
     return ""
-
-
-def _crossed(claim: str, evidence: str) -> str:
-    """Why two verbs have each other's doers in the claim, or "": "shares fell while the euro rose" for the
-    source's "the euro fell while shares rose" (each verb once in each, doers compared by their last word)."""
-    from rag.syntax import acts
-
-    def once(text: str) -> dict[str, tuple[str, ...]]:
-        verbs = [v for v, _ in acts(text)]
-        return {v: phrase for v, phrase in acts(text) if phrase and verbs.count(v) == 1}
-
-    a, b = once(claim), once(evidence)
-    shared = sorted(set(a) & set(b))
-    for i, v in enumerate(shared):
-        for w in shared[i + 1:]:
-            if a[v][-1] != a[w][-1] and (a[v][-1], a[w][-1]) == (b[w][-1], b[v][-1]):
-                return (f"roles swapped: in the source {_as_written(evidence, b[v])} does the '{v}' and "
-                        f"{_as_written(evidence, b[w])} the '{w}'")
-    return ""
-
-
-def _as_written(text: str, words: tuple[str, ...]) -> str:
-    """A parse's lowercased phrase as the text writes it: ('xi', 'jinping') -> "Xi Jinping"."""
-    found = re.search(r"\W*".join(map(re.escape, words)), text, re.I)
-    return found.group() if found else " ".join(words)
 
 
 def _normal(text: str) -> str:
@@ -499,7 +467,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     """Whether the evidence supports the claim, and if not, which check failed: every number, date and
     name of the claim is in the evidence (a country may go by another of its names), the claim keeps the
     evidence's polarity (a negation or an opposite word flips it), its organisations and who did what to
-    whom, shares enough content words (`support_score`) and adds no clause of its own.
+    whom (which side of "than", "against", "unlike" ... each thing is on, whose each number is), shares enough
+    content words (`support_score`) and adds no clause of its own.
     When the span opens by referring back ("It ...", "The company ..."), the claim's opening name may come
     from `context` (`span_context`: the article's title and the sentences around the span).
     judge("Xi does not hope for talks.", "Xi hopes for talks.").reason -> "negated" """
@@ -552,11 +521,11 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     if body:
         return fail(f"organisation differs: '{body[0]}' vs '{body[1]}'")
     person, full, claim_names, evidence_names = _people(claim, evidence)  # who each name stands for, and where
-    reversed_ = (_reversed(claim, evidence, person, full) if len(set(filter(None, claim_names))) >= 2 else "") or \
-        _crossed(claim, evidence)
+    reversed_ = _reversed(claim, evidence, person, full) or crossed(claim, evidence)
     if reversed_:
         return fail(reversed_)
-    moved = _moved(claim, evidence, claim_names, evidence_names, full)
+    moved = _moved(claim, evidence, claim_names, evidence_names, full) or swapped_sides(claim, evidence) or \
+        reordered(claim, evidence)
     if moved:
         return fail(moved)
     from rag.syntax import verbs
@@ -569,6 +538,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person) for at in places]
         if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
             return fail(swaps[0])
+    turned = turned_owner(claim, evidence)  # after the roles: a verb moved to another owner is a swap
+    if turned:
+        return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and

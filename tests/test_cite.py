@@ -190,4 +190,4 @@ def test_check_citations_passes_each_citations_context_to_the_judge():
 def test_two_verbs_with_each_others_doers_are_swapped_roles():
     judgment = judge("The move surprised markets: European shares fell sharply while the euro rose.",
                      "The move surprised markets: the euro fell sharply while European shares rose.")
-    assert judgment.reason == "roles swapped: in the source euro does the 'fall' and shares the 'rise'"
+    assert judgment.reason == "roles swapped: in the source the euro does the 'fall' and European shares the 'rise'"

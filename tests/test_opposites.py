@@ -99,3 +99,41 @@ def test_a_missing_package_names_its_pin(monkeypatch):
 
 def test_an_empty_lexicon_finds_nothing():
     assert Lexicon().opposite(["rejected"], ["hopes"]) is None
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    # market words the lexicons leave out, by lemma from the curated table, both ways
+    ("Amazon forecast revenue that beat analysts' expectations.",
+     "Amazon forecast revenue that missed analysts' expectations.", "'beat' contradicts the source's 'miss'"),
+    ("Apple underperformed the market this year.", "Apple outperformed the market this year.",
+     "'underperform' contradicts the source's 'outperform'"),
+    ("Investors turned bearish on copper.", "Investors turned bullish on copper.",
+     "'bearish' contradicts the source's 'bullish'"),
+    ("The company lowered its outlook.", "The company revised its outlook higher.",
+     "'lower' contradicts the source's 'higher'"),
+    ("Results came in behind expectations.", "Results came in ahead of expectations.",
+     "'behind' contradicts the source's 'ahead'"),
+    # up and down words of one run, either way round
+    ("Inflation accelerated to 2 percent in March.", "Inflation eased to 2 percent in March.",
+     "'accelerated' contradicts the source's 'eased'"),
+    ("Both sides are slowly trading letters.", "Both sides are swiftly trading letters.",
+     "'slowly' contradicts the source's 'swiftly'"),
+])
+def test_market_opposites_are_flagged(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason
+
+
+@pytest.mark.parametrize("claim,evidence", [
+    ("Shares jumped after the report.", "Shares surged after the report."),  # both up
+    ("The trade gap widened in March.", "The trade deficit widened in March."),
+    ("Employers added 200,000 jobs in May, the report said.", "Employers added 200,000 jobs in May, he added."),
+])
+def test_market_words_that_go_the_same_way_pass(claim, evidence):
+    assert judge(claim, evidence).supported
+
+
+def test_direction_reads_curated_words_both_ways_then_the_inquirer():
+    lex = lexicon()
+    assert (lex.moves("lowered"), lex.moves("higher"), lex.moves("slowly"), lex.moves("beat")) == (-1, 1, -1, 1)
+    assert opposites.OPPOSITE["miss"] >= {"beat"} and "miss" in opposites.OPPOSITE["beat"]
+    assert lex.moves("letter") == 0

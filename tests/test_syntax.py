@@ -55,3 +55,29 @@ def test_a_damaged_parser_file_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(syntax.PARSER_FILES, "parser/model", "0" * 64)
     with pytest.raises(ModelError, match="sha256.*reinstall"):
         syntax._model_path()
+
+
+def test_a_side_word_governs_its_phrase_and_leaves_the_rest_of_the_sentence():
+    (side,) = syntax.sides("Amazon grew faster than the wider online retail industry.")
+    assert (side.marker, side.words, side.rest, side.text) == (
+        "than", frozenset({"industry"}), frozenset({"amazon"}), "the wider online retail industry")
+    assert syntax.sides("Wages rose faster than prices did.")[0].words == frozenset({"price"})  # "than" a clause
+    assert syntax.sides("The rate is half that of those with a diploma.")[0].marker == "that of"
+    assert syntax.sides("Prices rose in March.") == ()  # "in" puts nothing on another side
+
+
+def test_a_verb_and_a_number_belong_to_their_doer():
+    owned = {item: words for item, words, _ in syntax.owners(
+        "While North American sales jumped 30 percent, international revenue rose 13 percent.")}
+    assert owned["30"] == owned["jump"] == frozenset({"north", "american", "sale"})
+    assert owned["13"] == owned["rise"] == frozenset({"international", "revenue"})
+    # a number "of" a noun is that noun's; a verb the parser hangs on the clause before is the noun's just before it
+    assert dict((i, w) for i, w, _ in syntax.owners("Sales rose, outpacing growth of 13 percent."))["13"] == \
+        frozenset({"growth"})
+    fall = next(w for i, w, _ in syntax.owners("The move took markets by surprise - European shares fell while the "
+                                               "euro rose.") if i == "fall")
+    assert "share" in fall and "move" not in fall
+
+
+def test_things_joined_by_and_are_listed_in_order():
+    assert syntax.listed("Travis and Idlewild came second and third.") == (("Travis", "Idlewild"),)

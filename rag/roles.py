@@ -1,0 +1,82 @@
+"""Which side of a relation each thing is on, for the citation checker: the owner of each verb and number
+("sales jumped 30 percent"), what a side word governs ("faster than X", "against X", "unlike X", "from X to
+Y"), the order of a list read "respectively", and which way each owner moves. Each check compares a claim with
+its source through `rag.syntax`'s parse and gives the reason it fails, or nothing; it does not judge names,
+numbers or wording (`rag.cite` does).
+"""
+
+from __future__ import annotations
+
+
+def crossed(claim: str, evidence: str) -> str:
+    """Why two verbs or numbers have each other's owners in the claim, or "": "shares fell while the euro rose"
+    for the source's "the euro fell while shares rose", "X jumped 13 percent while Y rose 30 percent" for "X
+    jumped 30 percent while Y rose 13 percent" (each once in each; an owner named in fewer words is the same)."""
+    from rag.syntax import owners
+
+    def once(text: str) -> dict[str, tuple[frozenset[str], str]]:
+        items = [item for item, _, _ in owners(text)]
+        return {item: (words, written) for item, words, written in owners(text) if items.count(item) == 1}
+
+    def same(a: frozenset[str], b: frozenset[str]) -> bool:
+        return a <= b or b <= a
+
+    a, b = once(claim), once(evidence)
+    shared = sorted(set(a) & set(b))
+    for i, v in enumerate(shared):
+        for w in shared[i + 1:]:
+            (av, _), (aw, _), (bv, tv), (bw, tw) = a[v], a[w], b[v], b[w]
+            if not same(av, aw) and same(av, bw) and same(aw, bv) and not same(av, bv) and not same(aw, bw):
+                if v[:1].isdigit():
+                    return f"roles swapped: in the source {v} goes with {tv} and {w} with {tw}"
+                return f"roles swapped: in the source {tv} does the '{v}' and {tw} the '{w}'"
+    return ""
+
+
+def reordered(claim: str, evidence: str) -> str:
+    """Why the claim lists in another order two things that the source pairs with others "respectively", or
+    "": "beat Idlewild and Travis into second and third place respectively" for "Travis and Idlewild"."""
+    from rag.syntax import listed
+
+    if "respectively" not in claim.lower() or "respectively" not in evidence.lower():
+        return ""
+    theirs = listed(evidence)
+    for a, b in listed(claim):
+        if a != b and (b, a) in theirs and (a, b) not in theirs:
+            return f"roles swapped: the source lists {b} before {a}, respectively"
+    return ""
+
+
+def swapped_sides(claim: str, evidence: str) -> str:
+    """Why the claim puts on one side of a relation word what the source puts on the other, or "": "the
+    dollar rose against the euro" for "the euro rose against the dollar", "unlike Amazon, eBay ..." for
+    "unlike eBay, Amazon ...", "Y, the site behind X" for "X, the site behind Y" (`rag.syntax.sides`)."""
+    from rag.syntax import sides
+
+    mine, theirs = sides(claim), sides(evidence)
+    for ours in mine:
+        same_word = [s for s in theirs if s.marker == ours.marker]
+        if any(s.words & ours.words for s in same_word):
+            continue
+        for s in same_word:  # a phrase the claim has after the same word elsewhere is not on the other side
+            if ours.words & s.rest and s.words & ours.rest and \
+                    not any(m.words & s.words for m in mine if m.marker == s.marker):
+                return f"roles swapped: the source has '{ours.marker} {s.text}', not '{ours.marker} {ours.text}'"
+    return ""
+
+
+def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
+    """A verb the claim gives an owner whose every moving verb in the source goes the other way: "sales are
+    declining" where the source's sales are growing, however the rest of the sentence is worded."""
+    from rag.opposites import lexicon
+    from rag.syntax import owners
+
+    lex = lexicon()
+    theirs = [(verb, words, lex.moves(verb)) for verb, words, _ in owners(evidence) if not verb[:1].isdigit()]
+    for verb, words, _ in owners(claim):
+        way = 0 if verb[:1].isdigit() else lex.moves(verb)
+        same = [(v, w) for v, o, w in theirs if o <= words or words <= o]
+        moving = [(v, w) for v, w in same if w]
+        if way and moving and all(w == -way for _, w in moving) and verb not in {v for v, _ in same}:
+            return verb, moving[0][0]
+    return None

@@ -1,0 +1,99 @@
+"""Which side of a relation each thing is on: side words, owners of verbs and numbers, "respectively" lists and
+the way each owner moves, each judged through `rag.cite.judge`."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.cite import judge
+from rag.roles import crossed, reordered, swapped_sides, turned_owner
+
+
+@pytest.mark.parametrize("evidence,claim,reason", [
+    ("Amazon grew faster than the wider online retail industry.",
+     "The wider online retail industry grew faster than Amazon.",
+     "roles swapped: the source has 'than the wider online retail industry', not 'than Amazon'"),
+    ("The euro rose against the dollar on Friday.", "The dollar rose against the euro on Friday.",
+     "roles swapped: the source has 'against the dollar', not 'against the euro'"),
+    ("Facebook, the most popular site behind Google, drew 30 million visitors.",
+     "Google, the most popular site behind Facebook, drew 30 million visitors.",
+     "roles swapped: the source has 'behind Google', not 'behind Facebook'"),
+    ("Unlike eBay, Amazon sounded upbeat about the holiday season.",
+     "Unlike Amazon, eBay sounded upbeat about the holiday season.",
+     "roles swapped: the source has 'unlike eBay', not 'unlike Amazon'"),
+    ("Demand shifted from desktops to laptops.", "Demand shifted from laptops to desktops.",
+     "roles swapped: the source has 'from desktops', not 'from laptops'"),
+    ("The jobless rate for college graduates is half that of those with only a high school diploma.",
+     "The jobless rate for those with only a high school diploma is half that of college graduates.",
+     "roles swapped: the source has 'that of those with only a high school diploma', not 'that of college graduates'"),
+    ("The operating margin widened to 5 percent from 4 percent.",
+     "The operating margin widened to 4 percent from 5 percent.",
+     "roles swapped: the source has 'to 5 percent', not 'to 4 percent'"),
+    # two numbers with each other's owners
+    ("While North American sales jumped 30 percent to $2 billion, international revenue rose 13 percent.",
+     "While North American sales jumped 13 percent to $2 billion, international revenue rose 30 percent.",
+     "roles swapped: in the source 13 goes with international revenue and 30 with North American sales"),
+    ("Sales in North America rose 30 percent, outpacing international growth of 13 percent.",
+     "Sales in North America rose 13 percent, outpacing international growth of 30 percent.",
+     "roles swapped: in the source 13 goes with international growth and 30 with Sales"),
+])
+def test_a_thing_put_on_the_other_side_of_a_relation_or_with_anothers_number_is_a_swap(evidence, claim, reason):
+    check = crossed if " goes with " in reason else swapped_sides
+    assert check(claim, evidence) == reason
+    assert judge(claim, evidence).reason == reason
+
+
+@pytest.mark.parametrize("evidence,claim", [
+    ("Amazon grew faster than the wider online retail industry.", "Amazon grew faster than the online retail industry."),
+    ("The euro rose against the dollar on Friday, as traders bet on higher rates.", "The euro rose against the dollar."),
+    ("Unlike eBay, Amazon sounded upbeat about the holiday season.", "Amazon, unlike eBay, was upbeat about the holiday season."),
+    ("Shares rose to $10 from $9.50.", "Shares rose from $9.50 to $10."),
+    # a phrase the claim keeps after the same word elsewhere is not on the other side
+    ("The decision might have been taken to cut costs in the run-up to the election.",
+     "The decision might have been taken to lower costs in the run-up to the election."),
+])
+def test_a_relation_with_its_sides_kept_passes(evidence, claim):
+    assert swapped_sides(claim, evidence) == ""
+    assert judge(claim, evidence).supported
+
+
+def test_clauses_in_another_order_keep_their_owners():
+    evidence = "While North American sales jumped 30 percent to $2 billion, international revenue rose 13 percent."
+    claim = "International revenue rose 13 percent, while North American sales jumped 30 percent."
+    assert crossed(claim, evidence) == "" and judge(claim, evidence).supported
+
+
+def test_things_swapped_around_a_verb_are_reversed_roles():
+    assert judge("Inflation outpaced wages last year.", "Wages outpaced inflation last year.").reason == \
+        "roles swapped: the source's 'outpace' goes from wages to inflation"
+    assert judge("Inflation was outpaced by wages last year.", "Wages outpaced inflation last year.").supported
+    # "be" relates a thing to what it is, either way round
+    assert judge("The largest online retailer is Amazon.", "Amazon is the largest online retailer.").supported
+
+
+def test_a_list_read_respectively_keeps_its_order():
+    evidence = "The group beat Travis and Idlewild into second and third place respectively."
+    claim = "The group beat Idlewild and Travis into second and third place respectively."
+    assert reordered(claim, evidence) == "roles swapped: the source lists Travis before Idlewild, respectively"
+    assert judge(claim, evidence).reason == reordered(claim, evidence)
+    assert judge("The group beat Travis and Idlewild.", evidence).supported
+    assert reordered("Idlewild and Travis came second.", "Travis and Idlewild came second.") == ""
+
+
+@pytest.mark.parametrize("evidence,claim,turned", [
+    ("Analysts said sales in Europe, the company's biggest market, are declining after a weak holiday season.",
+     "Sales in Europe are growing, analysts said.", ("grow", "decline")),
+    ("Amazon shares rose while eBay shares fell.", "Amazon shares fell.", ("fall", "rise")),
+])
+def test_an_owner_moved_the_other_way_is_an_opposite(evidence, claim, turned):
+    assert turned_owner(claim, evidence) == turned
+    assert not judge(claim, evidence).supported
+
+
+@pytest.mark.parametrize("evidence,claim", [
+    ("Analysts said sales in Europe are declining after a weak holiday season.", "Sales in Europe are falling."),
+    ("Shares fell early but rose later in the session.", "Shares rose later in the session."),
+    ("Amazon shares rose while eBay shares fell.", "eBay shares fell."),
+])
+def test_an_owner_moved_the_same_way_passes(evidence, claim):
+    assert turned_owner(claim, evidence) is None and judge(claim, evidence).supported
