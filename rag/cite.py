@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rag.text import split_sentences
 from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
-from rag.opposites import OPPOSITE as ANTONYM
+from rag.opposites import OPPOSITE
 from rag.roles import crossed, reordered, swapped_sides, turned_owner
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -288,7 +288,7 @@ def _base(word: str) -> str:
         return folded[0][:-3] + "y"
     word, stem = folded[0], lemma(folded[0])
     tries = [stem, stem + "e"] + [word[:-n] + e for n in (3, 2, 1) for e in ("", "e") if len(word) - n >= 2]
-    return next((t for t in tries if t in ANTONYM), stem)
+    return next((t for t in tries if t in OPPOSITE), stem)
 
 
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
@@ -511,7 +511,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
     for word in claim_lemmas - evidence_lemmas:
-        opposite = next((o for o in sorted(ANTONYM.get(word, ())) if o in evidence_lemmas), None)
+        opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas:
             return fail(f"'{word}' contradicts the source's '{opposite}'")
     turned = _turned(claim_words, evidence_words)

@@ -15,8 +15,9 @@ def crossed(claim: str, evidence: str) -> str:
     from rag.syntax import owners
 
     def once(text: str) -> dict[str, tuple[frozenset[str], str]]:
-        items = [item for item, _, _ in owners(text)]
-        return {item: (words, written) for item, words, written in owners(text) if items.count(item) == 1}
+        found = owners(text)
+        items = [item for item, _, _ in found]
+        return {item: (words, written) for item, words, written in found if items.count(item) == 1}
 
     def same(a: frozenset[str], b: frozenset[str]) -> bool:
         return a <= b or b <= a

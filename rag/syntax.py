@@ -208,8 +208,9 @@ def _own_words(token) -> list:
     return out
 
 
-def _things(tokens) -> frozenset[str]:
-    return frozenset(_key(t) for t in tokens if t.pos_ in ("NOUN", "PROPN", "NUM") and _key(t) not in _GENERIC)
+def _things(tokens, kinds=("NOUN", "PROPN", "NUM")) -> frozenset[str]:
+    """The telling words of a phrase: its nouns, names and numbers (or other `kinds`), less the generic ones."""
+    return frozenset(_key(t) for t in tokens if t.pos_ in kinds) - _GENERIC
 
 
 def _side_word(token) -> str:
@@ -278,7 +279,7 @@ def owners(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
             doer = _counted_for(token)
         if doer is None:
             continue
-        words = frozenset(_key(t) for t in _own_words(doer) if t.pos_ in ("NOUN", "PROPN", "ADJ")) - _GENERIC
+        words = _things(_own_words(doer), ("NOUN", "PROPN", "ADJ"))
         if words:
             item = token.lemma_.lower() if token.pos_ == "VERB" else token.text
             out.append((item, words, doer.doc[doer.left_edge.i:doer.i + 1].text))
