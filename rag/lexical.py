@@ -232,6 +232,37 @@ def load_lexical(folder: Path, generation: str) -> LexicalIndex | None:
     return LexicalIndex(order, bm25, df, texts, sentences, chunks)
 
 
+def mapped_files(lexical: LexicalIndex | None) -> list[mmap.mmap]:
+    """The memory maps under a loaded lexical index's arrays: BM25 scores, chunk texts, chunk table and
+    sentence vectors (each once; none for an index built in memory)."""
+    if lexical is None:
+        return []
+    scores = getattr(lexical.bm25, "scores", None) or {}
+    arrays = [scores.get(k) for k in ("data", "indices", "indptr")] + [getattr(lexical.texts, "blob", None)]
+    if lexical.chunks is not None:
+        arrays += [lexical.chunks.meta, lexical.chunks.spans]
+    if lexical.sentences is not None:
+        arrays += [lexical.sentences.vectors, lexical.sentences.rows, lexical.sentences.offsets]
+    maps: list[mmap.mmap] = []
+    for array in arrays:
+        while array is not None and not isinstance(array, mmap.mmap):  # a view's base, a memmap's map
+            array = getattr(array, "base", None)
+        if array is not None and all(array is not m for m in maps):
+            maps.append(array)
+    return maps
+
+
+def release_pages(maps: Sequence[mmap.mmap]) -> None:
+    """Drop from this process the pages it has read through read-only maps (they stay in the page cache,
+    and come back on the next read): without it, every question leaves a few MB of an archive's texts and
+    vectors counted in the server's resident memory, about 240 MB after 50 questions at 100,000 chunks."""
+    for m in maps:
+        try:
+            m.madvise(mmap.MADV_DONTNEED)
+        except (AttributeError, OSError, ValueError):  # no madvise on this platform, or the map is closed
+            pass
+
+
 TEXTS, OFFSETS = "texts.bin", "texts.npy"
 SENTENCE_FILES = ("sentences.npy", "sentence_rows.npy", "sentence_offsets.npy")
 CHUNK_FILES = ("chunks.npy", "spans.npy")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -120,6 +121,83 @@ def load_index_manifest(settings: Settings) -> dict:
     if manifest is None:
         raise IndexMissing(f"no index at {settings.index_dir}. Build it with: rag index")
     return manifest
+
+
+_ABSENT = object()
+_TEXT, _NONE, _MISSING = 0, 1, 2  # what a text column holds for an article: a string, None, or no such field
+
+
+class _TextColumn:
+    """One field of every article, when it is text (or None, or absent): all its strings in one string,
+    cut by offsets. The manifest's JSON tree is then freed whole; a column that kept the tree's own
+    string objects would pin the tree's memory arenas, scattered among them."""
+
+    def __init__(self, values: list):
+        from array import array
+        from itertools import accumulate
+
+        self.kinds = bytes(_TEXT if isinstance(v, str) else _MISSING if v is _ABSENT else _NONE for v in values)
+        self.text = "".join([*(v for v in values if isinstance(v, str)), ""])  # joined anew, even one string
+        self.ends = array("q", accumulate(len(v) if isinstance(v, str) else 0 for v in values))
+
+    def __getitem__(self, i: int):
+        kind = self.kinds[i]
+        if kind != _TEXT:
+            return None if kind == _NONE else _ABSENT
+        return self.text[self.ends[i - 1] if i else 0:self.ends[i]]
+
+    def values(self) -> list:
+        return [None if k == _MISSING else self[i] for i, k in enumerate(self.kinds)]
+
+
+class DocumentTable(Mapping):
+    """The indexed articles as the query side holds them: doc_id -> {title, outlet, source, published, ...},
+    kept as columns instead of a dict per article (a text field is one string cut by offsets), so that at
+    100,000 articles it takes about a fifth of the manifest's dicts. An entry is built when it is looked up.
+    DocumentTable({"a": {"title": "T", "outlet": "AFP"}})["a"] -> {"title": "T", "outlet": "AFP"}"""
+
+    def __init__(self, documents: Mapping[str, Mapping]):
+        ids = _TextColumn(list(documents))
+        self._ids = ids.values()  # fresh strings, not the JSON tree's
+        self._row = {doc_id: i for i, doc_id in enumerate(self._ids)}
+        self._columns: dict = {}
+        for field in sorted({key for doc in documents.values() for key in doc}):
+            values = [doc.get(field, _ABSENT) for doc in documents.values()]
+            texts = all(v is None or v is _ABSENT or isinstance(v, str) for v in values)
+            self._columns[field] = _TextColumn(values) if texts else values
+
+    def __getitem__(self, doc_id: str) -> dict:
+        i = self._row[doc_id]
+        entry = {field: column[i] for field, column in self._columns.items()}
+        return {field: value for field, value in entry.items() if value is not _ABSENT}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._row
+
+    def rows(self, *fields: str) -> Iterator[tuple]:
+        """(doc_id, value of each field or None) for every article, without building its entry:
+        DocumentTable({"a": {"title": "T"}}).rows("title", "outlet") -> ("a", "T", None)"""
+        def column(field: str) -> list:
+            values = self._columns.get(field)
+            if values is None:
+                return [None] * len(self._ids)
+            return values.values() if isinstance(values, _TextColumn) else \
+                [None if v is _ABSENT else v for v in values]
+        return zip(self._ids, *(column(f) for f in fields))
+
+
+def serving_manifest(manifest: dict) -> dict:
+    """What answering keeps of a manifest: its articles as a `DocumentTable`, and not the corpus listing
+    (`files`, `skipped`), which only the indexer reads."""
+    kept = {k: v for k, v in manifest.items() if k not in ("files", "skipped", "documents")}
+    kept["documents"] = DocumentTable(manifest["documents"])
+    return kept
 
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:

@@ -21,7 +21,7 @@ from rag.chat import clean_text, condense_question, is_followup, validate_histor
 from rag.cite import CheckResult
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly, RagError
-from rag.manifest import MANIFEST, load_checked_manifest, read_manifest
+from rag.manifest import MANIFEST, DocumentTable, load_checked_manifest, read_manifest
 from rag.ingest import IndexingJob, IngestReport, Upload, save_uploads
 from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
@@ -119,6 +119,7 @@ class Assistant:
         self._answerers: dict[str, Answerer] = {}
         self._retriever: Retriever | None = None
         self._stamp: tuple | None = None
+        self._status: tuple[dict, dict] | None = None  # (the manifest it describes, the status)
         self._lock = threading.Lock()
         self._indexing = IndexingJob(lambda progress: self.index(progress=progress))
         self._saving = threading.Lock()  # one upload placed at a time, so two copies of a file are one
@@ -162,14 +163,35 @@ class Assistant:
         return self._retriever
 
     def status(self) -> dict:
-        """The live index: counts, titles, generation, and for a header its outlets (most common first),
+        """The live index: counts, generation, and for a header its outlets (most common first),
         date_range ((earliest, latest) YYYY-MM-DD of articles dated by their page or text, or None) and
-        dated (how many such articles)."""
-        manifest = read_manifest(Path(self.settings.index_dir)) or {"documents": {}, "chunk_count": 0}
-        return {"documents": len(manifest["documents"]), "chunks": manifest["chunk_count"],
-                "titles": {d: v.get("title", d) for d, v in manifest["documents"].items()},
+        dated (how many such articles). Worked out once per generation, not on every page load."""
+        manifest = self._live_manifest()
+        cached = self._status
+        if cached is None or cached[0] is not manifest:
+            documents = manifest["documents"]
+            cached = self._status = (manifest, {
+                "documents": len(documents), "chunks": manifest["chunk_count"],
                 "generation": manifest.get("collection"), "corpus_dir": self.settings.corpus_dir,
-                **describe_archive(manifest["documents"])}
+                **describe_archive(documents)})
+        return dict(cached[1])
+
+    def titles(self) -> dict[str, str]:
+        """doc_id -> title of every indexed article."""
+        documents = self._live_manifest()["documents"]
+        rows = documents.rows("title") if isinstance(documents, DocumentTable) else \
+            ((d, v.get("title")) for d, v in documents.items())
+        return {d: title or d for d, title in rows}
+
+    def _live_manifest(self) -> dict:
+        """The open generation's manifest (read once when it opened), or for an index that cannot serve
+        (none, other settings, damaged) what is on disk."""
+        try:
+            return self.retriever.manifest
+        except IndexMissing:
+            return {"documents": {}, "chunk_count": 0}
+        except RagError:
+            return read_manifest(Path(self.settings.index_dir)) or {"documents": {}, "chunk_count": 0}
 
     # -- adding articles -----------------------------------------------------------------------
     def add_articles(self, files: Sequence[Upload], progress: Callable[[str], None] | None = None) -> IngestReport:
@@ -244,7 +266,7 @@ class Assistant:
         if turns and is_followup(text):
             query = answerer.condense(text, turns) or condense_question(text, turns)
         window = time_window(text, as_of or datetime.date.today().isoformat())
-        docs = period_documents(retriever.documents, window) if window else None
+        docs = period_documents(retriever.article_dates(), window) if window else None
         if window is not None and window.latest:  # more candidates, so the newest article is among them
             top_k = 2 * (top_k or self.settings.top_k)
         t1 = time.perf_counter()
@@ -258,6 +280,7 @@ class Assistant:
             else:
                 yield event
         assert answer is not None
+        retriever.release()
         timings.update(retrieve=(t2 - t1) * 1000, answer=(time.perf_counter() - t2) * 1000,
                        total=(time.perf_counter() - t0) * 1000)
         yield Answer(**{**answer.__dict__, "timings_ms": {**answer.timings_ms, **timings}})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.text import tokenize
@@ -625,17 +626,21 @@ def in_window(published: str | None, window: Window) -> bool | None:
     return (window.start is None or published >= window.start) and (window.end is None or published <= window.end)
 
 
+DATED_FROM = ("page", "text")  # where an article's own date was read (a file's modification time is not one)
+
+
 def article_date(document: dict) -> str | None:
     """An article's own date from its manifest entry (read from its page or text); a file's
     modification time does not count: article_date({"published": "2019-03-04", "published_from": "file"}) -> None"""
-    return document.get("published") if document.get("published_from") in ("page", "text") else None
+    return document.get("published") if document.get("published_from") in DATED_FROM else None
 
 
-def period_documents(documents: dict, window: Window) -> frozenset[str] | None:
-    """The documents a question about a period may be answered from: those dated inside it and the
-    undated ones. None (no restriction) for "the latest", when every document qualifies, or when
-    none does (the answer then says that no article of the period says it)."""
+def period_documents(dates: Sequence[tuple[str, str | None]], window: Window) -> frozenset[str] | None:
+    """The documents a question about a period may be answered from, given each one's (doc_id, its
+    `article_date`): those dated inside it and the undated ones. None (no restriction) for "the latest",
+    when every document qualifies, or when none does (the answer then says that no article of the
+    period says it)."""
     if window.latest:
         return None
-    keep = frozenset(d for d, doc in documents.items() if in_window(article_date(doc), window) is not False)
-    return keep if keep and len(keep) < len(documents) else None
+    keep = frozenset(d for d, date in dates if in_window(date, window) is not False)
+    return keep if keep and len(keep) < len(dates) else None

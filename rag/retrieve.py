@@ -17,9 +17,9 @@ from typing import Sequence
 from rag.chunk import Chunk
 from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
-from rag.lexical import build_lexical, lexical_path, load_lexical
-from rag.manifest import SENTENCES_IN_FOLDER, load_index_manifest, open_store
-from rag.read import Window
+from rag.lexical import build_lexical, lexical_path, load_lexical, mapped_files, release_pages
+from rag.manifest import SENTENCES_IN_FOLDER, DocumentTable, load_index_manifest, open_store, serving_manifest
+from rag.read import DATED_FROM, Window
 from rag.store import chunk_from_record, sentence_key, sentence_key_of_id
 from rag.text import shingles, tokenize
 
@@ -74,7 +74,7 @@ class Retriever:
 
     def __init__(self, settings: Settings, embedder):
         self.settings, self.embedder = settings, embedder
-        self.manifest = load_index_manifest(settings)
+        self.manifest = serving_manifest(load_index_manifest(settings))
         self.store = open_store(settings, self.manifest)
         folder = lexical_path(self.settings.index_path, self.generation)
         lexical = load_lexical(folder, self.generation)
@@ -88,6 +88,11 @@ class Retriever:
         if lexical is None:  # built by an earlier version, or a memory store: index the chunks here
             lexical = build_lexical({cid: chunk.text for cid, chunk in self.chunks.items()})
         self.bm25, self.df = lexical.bm25, lexical.df
+        self._maps = mapped_files(lexical)
+
+    def release(self) -> None:
+        """Give back the pages a question read from the index's mapped files (see `rag.lexical.release_pages`)."""
+        release_pages(self._maps)
 
     def _open_lean(self, lexical, folder) -> None:
         """An index whose lexical folder holds the chunk texts, table and sentence vectors: nothing is read
@@ -164,9 +169,14 @@ class Retriever:
         return [(self.order[int(i)], float(s)) for i, s in zip(found[0], scores[0]) if s > 0]
 
     @property
-    def documents(self) -> dict:
+    def documents(self) -> DocumentTable:
         """The indexed articles: doc_id -> {title, outlet, source, published, ...} from the manifest."""
         return self.manifest["documents"]
+
+    def article_dates(self) -> list[tuple[str, str | None]]:
+        """(doc_id, the article's own date or None) for every indexed article (see `rag.read.article_date`)."""
+        return [(d, published if source in DATED_FROM else None)
+                for d, published, source in self.documents.rows("published", "published_from")]
 
     def evidence(self, window: Window | None = None) -> Evidence:
         """What an answerer may know about this index besides the hits (term statistics, the articles)."""

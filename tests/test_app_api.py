@@ -42,8 +42,10 @@ class FakeAssistant:
         self.histories: list = []
 
     def status(self) -> dict:
-        return {"documents": 1, "chunks": 1, "titles": {"d1": "Xi Jinping writes"}, "generation": "g",
-                "corpus_dir": "corpus"}
+        return {"documents": 1, "chunks": 1, "generation": "g", "corpus_dir": "corpus"}
+
+    def titles(self) -> dict:
+        return {"d1": "Xi Jinping writes"}
 
     def available_modes(self) -> list[str]:
         from rag.pipeline import available_modes

@@ -48,8 +48,22 @@ def test_size_row_ratios_and_table():
     assert row["ratios"]["index_throughput_ours_over_stock"] == pytest.approx(20.0 / 22.2, abs=0.01)
     table = bench_table({"sizes": [row]})
     assert "| 100 | 20.0 (25.0 / 200.0) | 25.0 | 0.80 | 20.0 / 40.0 |" in table and "20.0×" in table
-    row.update(commit="abc1234", load_avg_before=[0.5, 1, 1], load_avg_after=[1.5, 1, 1])
+    assert "| 600 | ? | 700 |" in table  # no memory split recorded
+    row.update(commit="abc1234", load_avg_before=[0.5, 1, 1], load_avg_after=[1.5, 1, 1],
+               serve_memory_mb={"last_answer": {"rss": 500.0, "anon": 350.4, "file": 149.6, "hwm": 600.0}})
+    assert "| 600 | 350 + 150 | 700 |" in bench_table({"sizes": [row]})
     assert "| abc1234, 0.5 → 1.5 |" in bench_table({"sizes": [row]})
+
+
+def test_memory_mb_reads_proc_status():
+    from rag.eval.bench import memory_mb
+
+    assert memory_mb("Name: x\nVmHWM:\t  2048 kB\nVmRSS: 1024 kB\nRssAnon: 512 kB\nRssFile: 512 kB\n") == \
+        {"rss": 1.0, "anon": 0.5, "file": 0.5, "hwm": 2.0}
+    assert memory_mb("Name: x\n") == {}
+    here = memory_mb()
+    if here:  # Linux
+        assert 0 < here["anon"] < here["rss"] <= here["hwm"]
 
 
 def test_size_row_splits_out_the_lexical_index_and_the_index_open():
@@ -76,6 +90,8 @@ def test_bench_smoke_500(tmp_path):
     assert 0 < row["query_p50_ms"] <= row["query_p95_ms"] < 10_000
     assert 0 < row["retriever_start_s"] < row["cold_start_s"] and row["lexical_s"] >= 0
     assert 100 < row["serve_rss_mb"] < 4096 and row["index_disk_mb"] > 0.1
+    last = row["serve_memory_mb"]["last_answer"]
+    assert last["anon"] + last["file"] == pytest.approx(last["rss"], abs=5) and last["hwm"] <= row["serve_rss_mb"] + 1
     assert row["hit@5"] >= 0.8  # the lead fact is findable
     assert "| 500 |" in (out / "bench.md").read_text()
     assert not (out / "work" / "index-500").exists()  # work folders are cleaned up

@@ -44,7 +44,7 @@ def cite(request: Request, needle: str) -> int:
 def doc_of(request: Request, n: int, assistant) -> str:
     """The doc id behind passage n (its title line names the article)."""
     title = passages(request)[n].splitlines()[0].removeprefix("Title: ")
-    return next(d for d, t in assistant.status()["titles"].items() if t == title)
+    return next(d for d, t in assistant.titles().items() if t == title)
 
 
 def good_reply(request: Request) -> str:

@@ -61,7 +61,7 @@ def test_add_articles_with_a_fake_embedder(memory_settings, corpus_copy, fake_em
     assistant = build_assistant(memory_settings, embedder=fake_embedder)
     assistant.index()
     before = assistant.status()
-    assert {"outlets", "date_range", "dated", "documents", "titles"} <= set(before)
+    assert {"outlets", "date_range", "dated", "documents", "generation"} <= set(before)
     assert before["date_range"] is None and before["dated"] == 0  # the seeds carry no date of their own
     assert before["outlets"][:1] == ["AFP"] and len(before["outlets"]) == 4
     heard = []
@@ -74,11 +74,27 @@ def test_add_articles_with_a_fake_embedder(memory_settings, corpus_copy, fake_em
     assert heard[0] == "indexing 1 new article" and heard[-1].startswith("index updated: 1 added")
     after = assistant.status()
     assert after["documents"] == before["documents"] + 1 and after["generation"] != before["generation"]
-    assert after["titles"]["cat"] == "Lighthouse cat rescued on Nolsoy"
+    assert assistant.titles()["cat"] == "Lighthouse cat rescued on Nolsoy"
     assert after["date_range"] == ("2023-03-03", "2023-03-03") and after["dated"] == 1  # from its Published: line
     again = assistant.add_articles([("cat.txt", CAT)])
     assert again.skipped == (("cat.txt", "already in the archive"),)
     assert not assistant.indexing_status()["running"]  # nothing added, nothing to index
+
+
+def test_status_describes_the_open_generation_without_reading_the_manifest_again(
+        memory_settings, corpus_copy, fake_embedder, monkeypatch):
+    import rag.pipeline
+    from rag.pipeline import build_assistant
+
+    assistant = build_assistant(memory_settings, embedder=fake_embedder)
+    assert assistant.status()["documents"] == 0  # no index yet
+    assistant.index()
+    first = assistant.status()
+    monkeypatch.setattr(rag.pipeline, "read_manifest", lambda *_a: pytest.fail("the manifest was read again"))
+    again = assistant.status()
+    assert again == first and again is not first and first["documents"] == 5 and len(assistant.titles()) == 5
+    again.clear()  # a caller's copy: the next status is whole
+    assert assistant.status() == first
 
 
 def test_add_articles_keeps_an_index_error_in_the_status(memory_settings, corpus_copy, fake_embedder):

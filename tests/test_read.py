@@ -113,10 +113,11 @@ def test_period_documents_keep_the_period_and_the_undated():
             "b": {"published": "2021-05-01", "published_from": "page"},
             "c": {"published": "2019-05-01", "published_from": "file"}}  # a file's date is no article date
     assert article_date(docs["c"]) is None and article_date(docs["b"]) == "2021-05-01"
-    assert period_documents(docs, Window("2019-01-01", "2019-12-31")) == {"a", "c"}
-    assert period_documents(docs, Window("2010-01-01", "2010-12-31")) == frozenset({"c"})
-    assert period_documents(docs, Window(None, "2022-01-01", latest=True)) is None  # ranked, not filtered
-    assert period_documents({"c": docs["c"]}, Window("2019-01-01", "2019-12-31")) is None  # all qualify
+    dates = [(d, article_date(doc)) for d, doc in docs.items()]
+    assert period_documents(dates, Window("2019-01-01", "2019-12-31")) == {"a", "c"}
+    assert period_documents(dates, Window("2010-01-01", "2010-12-31")) == frozenset({"c"})
+    assert period_documents(dates, Window(None, "2022-01-01", latest=True)) is None  # ranked, not filtered
+    assert period_documents(dates[2:], Window("2019-01-01", "2019-12-31")) is None  # all qualify
 
 
 def test_a_paper_named_like_a_person_can_answer_which_newspaper():

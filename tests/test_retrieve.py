@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from rag.retrieve import fuse_rankings, group_near_duplicates
@@ -248,3 +250,31 @@ def test_a_damaged_lexical_folder_is_index_corrupt_with_the_rebuild_hint(lexical
     assert REBUILD_HINT in str(caught.value)
     assert build_index(settings, fake_embedder, rebuild=True).chunks > 0  # the hint works
     assert Retriever(settings, fake_embedder).bm25_ranking("Pompeo", 1)
+
+
+def _mapped_kb(path) -> int:
+    """Resident kB of this process's maps of `path`, from /proc/self/smaps."""
+    total, inside = 0, False
+    for line in open("/proc/self/smaps", encoding="utf-8"):
+        if "-" in line.split(" ", 1)[0] and len(line.split()) >= 5:  # a mapping's header line
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_release_pages_drops_what_a_question_read_from_the_maps_and_the_texts_still_read(tmp_path):
+    from rag.lexical import build_lexical, load_lexical, mapped_files, release_pages, save_lexical
+
+    texts = {f"c{i:04d}": f"Chunk {i} says the envoy met officials. " * 60 for i in range(800)}  # ~2 MB
+    save_lexical(tmp_path / "g.lexical", build_lexical(texts), "g")
+    loaded = load_lexical(tmp_path / "g.lexical", "g")
+    maps = mapped_files(loaded)
+    assert len(maps) == 4 and len(mapped_files(build_lexical(texts))) == 0  # 3 BM25 arrays and the texts
+    blob = tmp_path / "g.lexical" / "texts.bin"
+    assert all(loaded.texts[i] for i in range(len(loaded.texts)))
+    assert _mapped_kb(blob) > 1000
+    release_pages(maps)
+    assert _mapped_kb(blob) < 100
+    assert dict(zip(loaded.order, loaded.texts)) == texts  # read again from the page cache

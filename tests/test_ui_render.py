@@ -167,6 +167,9 @@ def test_header_and_examples_come_from_the_corpus():
     examples = render.example_questions(titles)
     assert examples[:2] == ["What did Kim Jong-un say?", "What do the articles say about Xi Jinping?"]
     assert render.example_questions([]) == ["What are the articles about?"]
+    many = [f"Mayor Person{i} Visits Town{i}" for i in range(30_000)] + titles * 2000  # 36,000 headlines
+    sampled = render.example_questions(many)  # read from a sample, not 36,000 x 36,000
+    assert len(sampled) == 2 and all("Xi Jinping" in q or "Kim Jong-un" in q for q in sampled)
 
 
 def test_the_answer_phrase_leads_in_bold():

@@ -253,7 +253,7 @@ def build_demo(assistant) -> gr.Blocks:
     settings = assistant.settings
     status = assistant.status()
     app = ChatApp(assistant)
-    examples = render.example_questions(list(status.get("titles", {}).values()))
+    examples = render.example_questions(list(assistant.titles().values()))
     modes = assistant.available_modes()
     private = {"api_visibility": "private"}
     with gr.Blocks(title="Ask the news archive") as demo:

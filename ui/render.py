@@ -416,11 +416,15 @@ def render_header(status: dict) -> str:
             f"<p>{text}. Every answer quotes the articles, and every quote links to its source.</p></header>")
 
 
+EXAMPLE_SAMPLE = 500  # titles read for example questions
+
+
 def example_questions(titles: list[str], limit: int = 3) -> list[str]:
     """Questions about the names that recur across article titles, else about the shortest titles:
     example_questions(["Xi Jinping writes to Kim", "Xi Jinping visits"]) -> ["What did Xi Jinping say?"]"""
     def norm(text: str) -> str:
         return " ".join(re.findall(r"[a-z]+", text.lower()))
+    titles = titles[::max(1, len(titles) // EXAMPLE_SAMPLE)]  # names x titles: a sample of a large archive
     names = dict.fromkeys(m.group(0) for t in titles
                           for m in re.finditer(r"\b[A-Z][a-z]+(?:-[a-z]+)?(?: [A-Z][a-z]+(?:-[a-z]+)?)+\b", t))
     counts = {name: sum(f" {norm(name)} " in f" {norm(t)} " for t in titles) for name in names}

@@ -42,6 +42,21 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+def memory_mb(status: str | None = None) -> dict:
+    """This process's resident memory from /proc/self/status, in MB: all of it (rss), its anonymous part
+    (heap: what it holds), the part mapped from files (index arrays, libraries: pages the kernel may take
+    back), and the peak (hwm). memory_mb("VmHWM: 2048 kB\\nVmRSS: 1024 kB\\nRssAnon: 512 kB\\nRssFile: 512 kB")
+    -> {"rss": 1.0, "anon": 0.5, "file": 0.5, "hwm": 2.0}; {} where /proc is missing."""
+    if status is None:
+        try:
+            status = Path("/proc/self/status").read_text(encoding="ascii")
+        except OSError:
+            return {}
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    names = {"rss": "VmRSS", "anon": "RssAnon", "file": "RssFile", "hwm": "VmHWM"}
+    return {k: round(int(fields[v].split()[0]) / 1024, 1) for k, v in names.items() if v in fields}
+
+
 def dir_size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 2**20
 
@@ -118,8 +133,10 @@ def worker_serve(corpus: str, index: str, job: dict) -> dict:
     t_open = time.perf_counter()
     assistant.retriever  # noqa: B018 - opens the index generation
     retriever_start = time.perf_counter() - t_open
+    opened = memory_mb()
     assistant.ask("What did the envoy tell reporters about the talks?")
     cold = time.perf_counter() - t0
+    first = memory_mb()
     latencies, hits, correct = [], [], []
     for q in job["questions"]:
         t1 = time.perf_counter()
@@ -129,7 +146,8 @@ def worker_serve(corpus: str, index: str, job: dict) -> dict:
         correct.append(is_correct(answer.text, answer.abstained, answers_any=q["answers_any"]))
     return {"cold_start_s": round(cold, 2), "retriever_start_s": round(retriever_start, 2),
             **latency_stats(latencies, "query"), "hit@5": share(hits),
-            "accuracy": share(correct), "serve_rss_mb": round(peak_rss_mb(), 1)}
+            "accuracy": share(correct), "serve_rss_mb": round(peak_rss_mb(), 1),
+            "serve_memory_mb": {"opened": opened, "first_answer": first, "last_answer": memory_mb()}}
 
 
 def worker_stock(corpus: str, index: str, job: dict) -> dict:
@@ -230,13 +248,16 @@ def bench_table(result: dict) -> str:
     """The markdown tables of a bench run."""
     rows = sorted(result["sizes"], key=lambda r: r["size"])
     lines = ["| chunks | index chunks/s (embed / store) | raw embed chunks/s | index ÷ raw | query p50 / p95 ms "
-             "| serve peak RSS MB | index peak RSS MB | index on disk MB | hit@5 | commit, 1-min load before → after |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| serve peak RSS MB | serve RSS after the last answer: anon + file MB | index peak RSS MB "
+             "| index on disk MB | hit@5 | commit, 1-min load before → after |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         load = f"{r['load_avg_before'][0]} → {r['load_avg_after'][0]}" if "load_avg_before" in r else "?"
+        last = r.get("serve_memory_mb", {}).get("last_answer", {})
+        split = f"{last['anon']:.0f} + {last['file']:.0f}" if {"anon", "file"} <= set(last) else "?"
         cells = [f"{r['chunks']:,}", f"{r['index_chunks_per_s']} ({r['embed_chunks_per_s']} / {r['store_chunks_per_s']})",
                  f"{r['raw_embed_chunks_per_s']}", f"{r['index_vs_raw']:.2f}", f"{r['query_p50_ms']} / {r['query_p95_ms']}",
-                 f"{r['serve_rss_mb']:.0f}", f"{r['index_rss_mb']:.0f}", f"{r['index_disk_mb']}", f"{r['hit@5']:.2f}",
+                 f"{r['serve_rss_mb']:.0f}", split, f"{r['index_rss_mb']:.0f}", f"{r['index_disk_mb']}", f"{r['hit@5']:.2f}",
                  f"{r.get('commit', '?')}, {load}"]
         lines.append("| " + " | ".join(cells) + " |")
     stock_rows = [r for r in rows if "stock" in r]
