@@ -217,6 +217,7 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
     full: dict[str, str] = {}
     tagged = []
     found = {text: _names_in(text) for text in (claim, evidence)}
+    same = {**_abbreviations(evidence), **_abbreviations(claim)}
     named_elsewhere = [n for text in found for n in found[text][1:]]
     for text in (claim, evidence):
         words, at = _words(text), 0
@@ -225,7 +226,8 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
             parts = _words(name)
             if not parts or (n == 0 and name not in named_elsewhere and _capitalised_opening(text, name)):
                 continue
-            key = (country(name) or next((person[w] for w in parts if w in person), parts[0])).lower()
+            key = (person.get(_words(same[name])[0]) if name in same and _words(same[name]) else None) or \
+                (country(name) or next((person[w] for w in parts if w in person), parts[0])).lower()
             full.setdefault(key, name)
             for part in parts:
                 person.setdefault(part, key)
@@ -235,6 +237,18 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
                 at = start + len(parts)
         tagged.append(names)
     return person, full, tagged[0], tagged[1]
+
+
+def _abbreviations(text: str) -> dict[str, str]:
+    """A name in parentheses right after another stands for it (a ticker, an acronym):
+    _abbreviations("Hewlett-Packard Co ( HPQ.N ) jumped") -> {'HPQ.N': 'Hewlett-Packard Co'}"""
+    out = {}
+    for m in re.finditer(r"\(\s*([A-Z][\w.&'’-]*)\s*\)", text):
+        before = text[:m.start()].rstrip()
+        names = _names_in(before)
+        if names and _words(before)[-2:] and _words(names[-1])[-1:] == _words(before)[-1:]:
+            out[m.group(1).rstrip(".'’,")] = names[-1]
+    return out
 
 
 _ANAPHORS = frozenset("it its he his she her they their".split())

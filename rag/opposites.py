@@ -87,6 +87,11 @@ DIRECTION = {**dict.fromkeys((
     "decelerate contract narrow weaken worsen deteriorate reduce low down below miss trail underperform lag "
     "downgrade bearish dovish less fewer worse weak weaker soften slip downbeat pessimistic ease shed").split(), -1)}
 
+# Verbs whose particle says which way they move what they act on ("scale back cooperation").
+PHRASAL_MOVES = {**dict.fromkeys(("scale back", "cut back", "pare back", "roll back", "wind down", "scale down",
+                                  "water down", "tone down"), -1),
+                 **dict.fromkeys(("scale up", "step up", "ramp up", "speed up", "build up", "shore up"), 1)}
+
 
 @dataclass
 class Lexicon:
@@ -141,8 +146,10 @@ class Lexicon:
                     return g, hit
         for ours, theirs, flip in ((grams_a, grams_b, False), (grams_b, grams_a, True)):
             for g in ours:  # an antonym's synonym: "slowly" is opposite to "quickly", and so to "swiftly"
-                kin = self._antonym_senses(g)
-                hit = next((h for h in theirs if kin & self.kin(h.replace(" ", "_"))), None) if kin else None
+                kin, mine = self._antonym_senses(g), self.kin(g.replace(" ", "_"))
+                # not a synonym of g in another sense ("raised" is "lifted", though "lower" is lift's antonym)
+                hit = next((h for h in theirs if kin & (senses := self.kin(h.replace(" ", "_")))
+                            and not mine & senses), None) if kin else None
                 if hit is not None:
                     return (hit, g) if flip else (g, hit)
         for axis in (self.polar, self.direction):
@@ -161,8 +168,13 @@ class Lexicon:
         return next(((w, float(s[0])) for w in words if (s := self.inquired(w)) and s[0]), None)
 
     def direction(self, words: list[str]) -> tuple[str, float] | None:
-        """The first word of a run that says "more" or "less": market news's up and down words (`DIRECTION`),
-        else the General Inquirer's Increas / Decreas."""
+        """The first word of a run that says "more" or "less": a phrasal verb ("scale back", `PHRASAL_MOVES`),
+        market news's up and down words (`DIRECTION`), else the General Inquirer's Increas / Decreas.
+        direction(["scaled", "back"]) -> ("scaled back", -1.0)"""
+        for w, particle in zip(words, words[1:]):
+            way = next((PHRASAL_MOVES[p] for f in self.forms(w) if (p := f"{f} {particle}") in PHRASAL_MOVES), 0)
+            if way:
+                return f"{w} {particle}", float(way)
         return next(((w, float(d)) for w in words if (d := self.moves(w))), None)
 
     def moves(self, word: str) -> int:

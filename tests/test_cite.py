@@ -191,3 +191,18 @@ def test_two_verbs_with_each_others_doers_are_swapped_roles():
     judgment = judge("The move surprised markets: European shares fell sharply while the euro rose.",
                      "The move surprised markets: the euro fell sharply while European shares rose.")
     assert judgment.reason == "roles swapped: in the source the euro does the 'fall' and European shares the 'rise'"
+
+
+def test_a_ticker_or_acronym_in_parentheses_is_the_name_before_it():
+    from rag.cite import _abbreviations, judge
+
+    assert _abbreviations("Hewlett-Packard Co ( HPQ.N ) jumped, the International Monetary Fund (IMF) said") == \
+        {"HPQ.N": "Hewlett-Packard Co", "IMF": "International Monetary Fund"}
+    assert _abbreviations("shares rose (see chart) on Monday") == {}
+    evidence = ("After the market close, shares of Hewlett-Packard Co ( HPQ.N ) jumped 10 percent after the "
+                "company raised the lower end of its full-year outlook.")
+    dropped = "After the market close, shares of Hewlett-Packard Co jumped 10 percent after the company raised the " \
+              "lower end of its full-year outlook."
+    assert judge(dropped, evidence).supported  # the ticker left out is not another doer of "jumped"
+    added = dropped[:-1] + " and announced further job cuts."
+    assert judge(added, evidence).reason.startswith("adds what the source does not say")

@@ -41,6 +41,10 @@ def test_lemmas_follow_wordnets_morphology(word, lemma):
     (["described"], ["called"], None),  # synonyms
     (["endorsements"], ["criticisms"], ("endorsements", "criticisms")),  # "criticism" is rated more strongly
     (["distancing"], ["cozying"], ("distancing", "cozying")),  # antonym of a word of the same root, both ways
+    (["lifted"], ["raised"], None),  # "raise" shares a sense with an antonym of "lift", and one with "lift"
+    (["backed"], ["support"], None),
+    (["scale", "back"], ["further", "strengthen"], ("scale back", "further")),  # a phrasal verb's particle
+    (["stepped", "up"], ["scaled", "back"], ("stepped up", "scaled back")),
 ])
 def test_opposite_runs(a, b, expected):
     assert lexicon().opposite(a, b) == expected
@@ -127,6 +131,8 @@ def test_market_opposites_are_flagged(claim, evidence, reason):
     ("Shares jumped after the report.", "Shares surged after the report."),  # both up
     ("The trade gap widened in March.", "The trade deficit widened in March."),
     ("Employers added 200,000 jobs in May, the report said.", "Employers added 200,000 jobs in May, he added."),
+    ("On Saturday China's central bank lifted interest rates for the second time in two months.",
+     "China's central bank raised interest rates on Saturday for the second time in two months."),
 ])
 def test_market_words_that_go_the_same_way_pass(claim, evidence):
     assert judge(claim, evidence).supported
