@@ -215,6 +215,7 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
 
     person: dict[str, str] = {}
     full: dict[str, str] = {}
+    names_of: dict[str, list[frozenset[str]]] = {}  # each one's names so far, as sets of words
     tagged = []
     found = {text: _names_in(text) for text in (claim, evidence)}
     same = {**_abbreviations(evidence), **_abbreviations(claim)}
@@ -227,7 +228,8 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
             if not parts or (n == 0 and name not in named_elsewhere and _capitalised_opening(text, name)):
                 continue
             key = (person.get(_words(same[name])[0]) if name in same and _words(same[name]) else None) or \
-                (country(name) or next((person[w] for w in parts if w in person), parts[0])).lower()
+                (country(name) or _known_as(parts, names_of)).lower()
+            names_of.setdefault(key, []).append(frozenset(parts) - _LEGAL_FORMS)
             full.setdefault(key, name)
             for part in parts:
                 person.setdefault(part, key)
@@ -237,6 +239,22 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
                 at = start + len(parts)
         tagged.append(names)
     return person, full, tagged[0], tagged[1]
+
+
+_LEGAL_FORMS = frozenset("co corp inc ltd plc llc".split())  # "Wells Fargo & Co" is "Wells Fargo"
+
+
+def _known_as(parts: list[str], names_of: dict[str, list[frozenset[str]]]) -> str:
+    """Whom a name (its words) stands for: the one with a name that holds all its words or whose words it
+    holds ("Bosch" and "Robert Bosch", "Kim" and "Kim Jong Un"), else someone new, known by its first word
+    unless that is taken ("Realty Income Corp" and "American Realty Capital Trust Inc" share a word, but
+    are two companies; so are "Kim Jong Un" and "Kim Yo Jong").
+    _known_as(["kim"], {"kim": [frozenset({"kim", "jong", "un"})]}) -> "kim" """
+    mine = frozenset(parts) - _LEGAL_FORMS or frozenset(parts)
+    known = next((key for key, names in names_of.items() if any(mine <= n or n <= mine for n in names if n)), None)
+    if known is not None:
+        return known
+    return parts[0] if parts[0] not in names_of else " ".join(parts)
 
 
 def _abbreviations(text: str) -> dict[str, str]:

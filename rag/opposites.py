@@ -81,11 +81,13 @@ OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS)  # lemma -> its opposites
 DIRECTION = {**dict.fromkeys((
     "rise raise increase grow gain surge soar jump climb rally rebound advance accelerate expand widen strengthen "
     "improve boost lift hike higher high up above beat exceed surpass outperform outpace upgrade bullish hawkish "
-    "more better strong stronger firm recover upbeat optimistic fast faster quick quicker swift rapid add").split(), 1),
+    "more better strong stronger firm recover upbeat optimistic fast faster quick quicker swift rapid add double "
+    "triple ahead").split(), 1),
     **dict.fromkeys((
     "fall lower cut decrease decline shrink drop slump plunge tumble slide sink dip retreat slow slower "
     "decelerate contract narrow weaken worsen deteriorate reduce low down below miss trail underperform lag "
-    "downgrade bearish dovish less fewer worse weak weaker soften slip downbeat pessimistic ease shed").split(), -1)}
+    "downgrade bearish dovish less fewer worse weak weaker soften slip downbeat pessimistic ease shed slash halve "
+    "trim behind").split(), -1)}
 
 # Verbs whose particle says which way they move what they act on ("scale back cooperation").
 PHRASAL_MOVES = {**dict.fromkeys(("scale back", "cut back", "pare back", "roll back", "wind down", "scale down",

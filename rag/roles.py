@@ -48,6 +48,9 @@ def reordered(claim: str, evidence: str) -> str:
     return ""
 
 
+_OTHER_END = {"from": "to", "to": "from"}
+
+
 def swapped_sides(claim: str, evidence: str) -> str:
     """Why the claim puts on one side of a relation word what the source puts on the other, or "": "the
     dollar rose against the euro" for "the euro rose against the dollar", "unlike Amazon, eBay ..." for
@@ -63,6 +66,10 @@ def swapped_sides(claim: str, evidence: str) -> str:
             if ours.words & s.rest and s.words & ours.rest and \
                     not any(m.words & s.words for m in mine if m.marker == s.marker):
                 return f"roles swapped: the source has '{ours.marker} {s.text}', not '{ours.marker} {ours.text}'"
+        # "from X" where the source goes "to X" (and from something else): the two ends of a move swapped
+        for s in theirs:
+            if same_word and s.marker == _OTHER_END.get(ours.marker) and s.words == ours.words:
+                return f"roles swapped: the source has '{s.marker} {s.text}', not '{ours.marker} {ours.text}'"
     return ""
 
 

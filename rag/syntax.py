@@ -35,7 +35,7 @@ _PATIENT = {"dobj", "nsubjpass", "dative", "attr"}  # who or what it is done to
 _TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other party
 # Words that put what they govern on the other side of a relation from the rest of the clause: "grew faster than
 # X", "rose against X", "the site behind X", "unlike X", "from X to Y", "a premium to X", "supplied by X".
-_SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into".split())
+_SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into after".split())
 _OF_AFTER = frozenset("that those ahead instead".split())  # "half that of X", "ahead of X": "of" as a side word
 # Words too common in a phrase to tell two sides apart: "eBay Inc." is "eBay", "5 percent" is "5".
 _GENERIC = frozenset("inc inc. corp corp. co co. ltd plc percent pct point points cent cents time times".split())
@@ -257,9 +257,13 @@ def _owner(verb):
 
 
 def _counted_for(number):
-    """Whose a number is: the noun it is "of" ("growth of 13 percent"), else the owner of its verb ("sales
-    jumped 30 percent")."""
+    """Whose a number is: what the noun it counts is "in" ("a 5 percent gain in Nasdaq shares"), the noun
+    it is "of" ("growth of 13 percent"), else the owner of its verb ("sales jumped 30 percent")."""
     for head in number.ancestors:
+        measured = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "in"), None)
+        held = next((c for c in measured.children if c.dep_ == "pobj"), None) if measured is not None else None
+        if held is not None and head.pos_ in ("NOUN", "NUM"):  # "a 5 percent gain in X", "$12 billion in tax cuts"
+            return held
         if head.pos_ in ("VERB", "AUX"):
             return _owner(head)
         if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":

@@ -206,3 +206,19 @@ def test_a_ticker_or_acronym_in_parentheses_is_the_name_before_it():
     assert judge(dropped, evidence).supported  # the ticker left out is not another doer of "jumped"
     added = dropped[:-1] + " and announced further job cuts."
     assert judge(added, evidence).reason.startswith("adds what the source does not say")
+
+
+def test_names_sharing_a_word_are_one_only_when_one_holds_the_other():
+    from rag.cite import _known_as, judge
+
+    kim = {"kim": [frozenset({"kim", "jong", "un"})]}
+    assert _known_as(["kim"], kim) == "kim" and _known_as(["jong", "un"], kim) == "kim"
+    assert _known_as(["kim", "yo", "jong"], kim) == "kim yo jong"  # another Kim
+    assert _known_as(["wells", "fargo"], {"wells": [frozenset({"wells", "fargo"})]}) == "wells"
+    assert judge("American Realty Capital Trust Inc plans to acquire Realty Income Corp for $1.9 billion.",
+                 "Realty Income Corp plans to acquire American Realty Capital Trust Inc for $1.9 billion.").reason == \
+        "roles swapped: the source's 'acquire' goes from Realty Income Corp to American Realty Capital Trust Inc"
+    assert not judge("Kim Jong Un met Kim Yo Jong in Pyongyang.", "Kim Yo Jong met Kim Jong Un in Pyongyang.").supported
+    for claim, evidence in [("Bosch said it would cut jobs.", "Robert Bosch GmbH said Bosch would cut jobs."),
+                            ("Wells Fargo said it would cut jobs.", "Wells Fargo & Co said it would cut jobs.")]:
+        assert judge(claim, evidence).supported

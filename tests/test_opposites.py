@@ -122,6 +122,12 @@ def test_an_empty_lexicon_finds_nothing():
      "'accelerated' contradicts the source's 'eased'"),
     ("Both sides are slowly trading letters.", "Both sides are swiftly trading letters.",
      "'slowly' contradicts the source's 'swiftly'"),
+    ("The Fed raised rates by half a point.", "The Fed slashed rates by half a point.",
+     "'raised' contradicts the source's 'slashed'"),
+    ("The deal will force the drugmaker to double its dividend.", "The deal will force the drugmaker to halve its dividend.",
+     "'double' contradicts the source's 'halve'"),
+    ("Sales came in slightly below expectations.", "Sales came in slightly ahead of expectations.",
+     "'below' contradicts the source's 'ahead'"),
 ])
 def test_market_opposites_are_flagged(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason

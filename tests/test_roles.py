@@ -36,6 +36,16 @@ from rag.roles import crossed, reordered, swapped_sides, turned_owner
     ("Sales in North America rose 30 percent, outpacing international growth of 13 percent.",
      "Sales in North America rose 13 percent, outpacing international growth of 30 percent.",
      "roles swapped: in the source 13 goes with international growth and 30 with Sales"),
+    # a number counts what its noun is "in"
+    ("Microsoft shares have fallen 2 percent this year, compared to a 5 percent gain in the Nasdaq index.",
+     "The Nasdaq index has fallen 2 percent this year, compared to a 5 percent gain in Microsoft shares.",
+     "roles swapped: in the source 2 goes with Microsoft shares and 5 with the Nasdaq index"),
+    # the two ends of a move, and a ranking's "after"
+    ("Shoppers in China were shifting to weekly trips from daily shopping.",
+     "Shoppers in China were shifting to daily shopping from weekly trips.",
+     "roles swapped: the source has 'to weekly trips', not 'from weekly trips'"),
+    ("JPMorgan is the largest U.S. lender after Wells Fargo & Co.", "Wells Fargo is the largest U.S. lender after JPMorgan.",
+     "roles swapped: the source has 'after Wells Fargo & Co.', not 'after JPMorgan'"),
 ])
 def test_a_thing_put_on_the_other_side_of_a_relation_or_with_anothers_number_is_a_swap(evidence, claim, reason):
     check = crossed if " goes with " in reason else swapped_sides
@@ -48,6 +58,8 @@ def test_a_thing_put_on_the_other_side_of_a_relation_or_with_anothers_number_is_
     ("The euro rose against the dollar on Friday, as traders bet on higher rates.", "The euro rose against the dollar."),
     ("Unlike eBay, Amazon sounded upbeat about the holiday season.", "Amazon, unlike eBay, was upbeat about the holiday season."),
     ("Shares rose to $10 from $9.50.", "Shares rose from $9.50 to $10."),
+    ("After the meeting, Kim left for Pyongyang.", "Kim left for Pyongyang after the meeting."),
+    ("Sales rose 5 percent in March, the company said.", "The company said sales rose 5 percent in March."),
     # a phrase the claim keeps after the same word elsewhere is not on the other side
     ("The decision might have been taken to cut costs in the run-up to the election.",
      "The decision might have been taken to lower costs in the run-up to the election."),
