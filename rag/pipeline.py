@@ -21,7 +21,7 @@ from rag.chat import clean_text, condense_question, is_followup, validate_histor
 from rag.cite import CheckResult
 from rag.config import Settings
 from rag.errors import BadInput, ConfigError, IndexMissing, IndexReadOnly, RagError
-from rag.manifest import MANIFEST, DocumentTable, load_checked_manifest, read_manifest
+from rag.manifest import MANIFEST, DocumentTable, load_checked_manifest, read_manifest, serving_manifest
 from rag.ingest import IndexingJob, IngestReport, Upload, save_uploads
 from rag.read import period_documents, time_window
 from rag.retrieve import Retriever
@@ -178,10 +178,7 @@ class Assistant:
 
     def titles(self) -> dict[str, str]:
         """doc_id -> title of every indexed article."""
-        documents = self._live_manifest()["documents"]
-        rows = documents.rows("title") if isinstance(documents, DocumentTable) else \
-            ((d, v.get("title")) for d, v in documents.items())
-        return {d: title or d for d, title in rows}
+        return {d: title or d for d, title in self._live_manifest()["documents"].rows("title")}
 
     def _live_manifest(self) -> dict:
         """The open generation's manifest (read once when it opened), or for an index that cannot serve
@@ -189,9 +186,10 @@ class Assistant:
         try:
             return self.retriever.manifest
         except IndexMissing:
-            return {"documents": {}, "chunk_count": 0}
+            manifest = None
         except RagError:
-            return read_manifest(Path(self.settings.index_dir)) or {"documents": {}, "chunk_count": 0}
+            manifest = read_manifest(Path(self.settings.index_dir))
+        return serving_manifest(manifest or {"documents": {}, "chunk_count": 0})
 
     # -- adding articles -----------------------------------------------------------------------
     def add_articles(self, files: Sequence[Upload], progress: Callable[[str], None] | None = None) -> IngestReport:
@@ -201,10 +199,10 @@ class Assistant:
         generation. An upload while an update runs is saved at once and indexed by one more update right
         after the running one. `progress` gets the update's progress lines, from that thread."""
         try:
-            documents = (read_manifest(Path(self.settings.index_dir)) or {}).get("documents", {})
+            documents = self._live_manifest()["documents"]
         except RagError:  # a damaged manifest: the update will say so in the status
-            documents = {}
-        known = {d["sha256"]: d["source"] for d in documents.values() if d.get("sha256") and d.get("source")}
+            documents = DocumentTable({})
+        known = {sha: source for _d, sha, source in documents.rows("sha256", "source") if sha and source}
         with self._saving:
             report = save_uploads(files, self.settings.corpus_dir, self.settings, known=known)
         self._indexing.note(report.summary())
