@@ -20,6 +20,7 @@ from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemm
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
 from rag.roles import crossed, reordered, swapped_sides, turned_owner
+from rag.syntax import NOT_A_SIDE
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -142,6 +143,7 @@ class Judgment:
 
 
 _NEGATORS = frozenset("not no never without neither nor none nobody nothing cannot n't".split())
+_NEGATION_ADVERBS = frozenset("longer yet even really always ever quite".split())  # "not yet", "no longer"
 _REFUSING = frozenset("decline declines declined declining refuse refuses refused refusing fail fails failed "
                       "failing".split())  # "declined to comment" is a "would not say"
 
@@ -215,7 +217,7 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
 
     person: dict[str, str] = {}
     full: dict[str, str] = {}
-    names_of: dict[str, list[frozenset[str]]] = {}  # each one's names so far, as sets of words
+    names_of: dict[str, list[tuple[str, ...]]] = {}  # each one's names so far, as their words
     tagged = []
     found = {text: _names_in(text) for text in (claim, evidence)}
     same = {**_abbreviations(evidence), **_abbreviations(claim)}
@@ -229,7 +231,7 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
                 continue
             key = (person.get(_words(same[name])[0]) if name in same and _words(same[name]) else None) or \
                 (country(name) or _known_as(parts, names_of)).lower()
-            names_of.setdefault(key, []).append(frozenset(parts) - _LEGAL_FORMS)
+            names_of.setdefault(key, []).append(tuple(p for p in parts if p not in _LEGAL_FORMS))
             full.setdefault(key, name)
             for part in parts:
                 person.setdefault(part, key)
@@ -244,17 +246,28 @@ def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], 
 _LEGAL_FORMS = frozenset("co corp inc ltd plc llc".split())  # "Wells Fargo & Co" is "Wells Fargo"
 
 
-def _known_as(parts: list[str], names_of: dict[str, list[frozenset[str]]]) -> str:
+def _known_as(parts: list[str], names_of: dict[str, list[tuple[str, ...]]]) -> str:
     """Whom a name (its words) stands for: the one with a name that holds all its words or whose words it
-    holds ("Bosch" and "Robert Bosch", "Kim" and "Kim Jong Un"), else someone new, known by its first word
-    unless that is taken ("Realty Income Corp" and "American Realty Capital Trust Inc" share a word, but
-    are two companies; so are "Kim Jong Un" and "Kim Yo Jong").
-    _known_as(["kim"], {"kim": [frozenset({"kim", "jong", "un"})]}) -> "kim" """
-    mine = frozenset(parts) - _LEGAL_FORMS or frozenset(parts)
-    known = next((key for key, names in names_of.items() if any(mine <= n or n <= mine for n in names if n)), None)
+    holds ("Bosch" and "Robert Bosch", "Kim" and "Kim Jong Un"), or that the one is the other's initials
+    ("EU" and "European Union"), else someone new, known by its first word unless that is taken ("Realty
+    Income Corp" and "American Realty Capital Trust Inc" share a word, but are two companies; so are "Kim
+    Jong Un" and "Kim Yo Jong").
+    _known_as(["kim"], {"kim": [("kim", "jong", "un")]}) -> "kim" """
+    mine = tuple(p for p in parts if p not in _LEGAL_FORMS) or tuple(parts)
+
+    def same(theirs: tuple[str, ...]) -> bool:
+        return set(mine) <= set(theirs) or set(theirs) <= set(mine) or _initials_of(mine, theirs)
+
+    known = next((key for key, names in names_of.items() if any(same(n) for n in names if n)), None)
     if known is not None:
         return known
     return parts[0] if parts[0] not in names_of else " ".join(parts)
+
+
+def _initials_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether one name is the other's initials: _initials_of(("eu",), ("european", "union")) -> True"""
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(short) == 1 and len(long_) >= 2 and short[0] == "".join(w[0] for w in long_)
 
 
 def _abbreviations(text: str) -> dict[str, str]:
@@ -358,7 +371,7 @@ def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = f
     marker."""
     out: dict[str, set[str]] = {}
     for i, word in enumerate(words):
-        if word not in _MARKERS:
+        if word not in _MARKERS or (i and words[i - 1] in NOT_A_SIDE):  # "according to X" is who says it
             continue
         j, last, described = i + 1, None, 0
         while j < len(words) and (names[j] or words[j] in _BEFORE_NAME or (last and words[j] == "and") or
@@ -531,12 +544,14 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         parts = _words(name)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
+                not any(_initials_of(tuple(parts), tuple(_words(other))) for other in _names_in(evidence)) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)):
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
     if _negations(claim_words) != _negations(evidence_words):
-        negated_here = [evidence_words[i + 1] for i, w in enumerate(evidence_words[:-1]) if w in _NEGATORS]
+        negated_here = [next((v for v in evidence_words[i + 1:i + 4] if v not in _NEGATION_ADVERBS), "")
+                        for i, w in enumerate(evidence_words[:-1]) if w in _NEGATORS]  # "no longer expect"
         claim_bases = {_base(w) for w in claim_words}
         if _negations(claim_words) > _negations(evidence_words) or any(_base(w) in claim_bases for w in negated_here):
             return fail("negated")

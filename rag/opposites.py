@@ -57,7 +57,8 @@ def _paired(*tables: str) -> dict[str, frozenset[str]]:
 
 # Opposites of news verbs, read by lemma both ways.
 NEWS_PAIRS = (
-    "accept/reject approve/reject support/oppose confirm/deny admit/deny agree/refuse agree/disagree "
+    "accept/reject approve/reject support/oppose confirm/deny confirm/dismiss confirm/reject admit/deny agree/refuse "
+    "agree/disagree "
     "praise/criticise praise/criticize praise/condemn welcome/condemn welcome/reject increase/decrease rise/fall "
     "raise/cut raise/lower increase/cut boost/cut win/lose gain/lose allow/ban allow/forbid allow/block "
     "strengthen/weaken improve/worsen expand/shrink open/close start/stop begin/end succeed/fail include/exclude "
@@ -137,7 +138,8 @@ class Lexicon:
 
     def opposite(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
         """A pair (word of a, word of b) of opposite meaning, if the two word runs have one: by an antonym
-        pair (two-word runs such as "rule out" included), else by valence of opposite sign.
+        pair (two-word runs such as "rule out" included); else, when both runs say which way something
+        moves, by that alone; else by an antonym's synonym, or by valence of opposite sign.
         opposite(['rejected'], ['hopes']) -> ('rejected', 'hopes')"""
         grams_a, grams_b = _grams(a), _grams(b)
         lemmas_b = {lem: g for g in grams_b for lem in self.lemmas(g.replace(" ", "_"))}
@@ -146,6 +148,9 @@ class Lexicon:
                 hit = next((lemmas_b[o] for o in sorted(self.antonyms[lem]) if o in lemmas_b), None)
                 if hit is not None:
                     return g, hit
+        da, db = self.direction(a), self.direction(b)
+        if da and db:  # both say which way something moves: that decides ("contracted, raising" / "shrank, opening")
+            return (da[0], db[0]) if (da[1] > 0) != (db[1] > 0) else None
         for ours, theirs, flip in ((grams_a, grams_b, False), (grams_b, grams_a, True)):
             for g in ours:  # an antonym's synonym: "slowly" is opposite to "quickly", and so to "swiftly"
                 kin, mine = self._antonym_senses(g), self.kin(g.replace(" ", "_"))
@@ -154,10 +159,9 @@ class Lexicon:
                             and not mine & senses), None) if kin else None
                 if hit is not None:
                     return (hit, g) if flip else (g, hit)
-        for axis in (self.polar, self.direction):
-            va, vb = axis(a), axis(b)
-            if va and vb and (va[1] > 0) != (vb[1] > 0):
-                return va[0], vb[0]
+        va, vb = self.polar(a), self.polar(b)
+        if va and vb and (va[1] > 0) != (vb[1] > 0):
+            return va[0], vb[0]
         return None
 
     def polar(self, words: list[str]) -> tuple[str, float] | None:

@@ -27,6 +27,10 @@ CAPITAL = "capital:"  # a capital's key is marked, so it can be asked for or not
 DATA_SHA256 = "a12409366764f5eaa9ee915c7e7f4a07c6e977f140f8edb91dd1931b81542344"
 
 
+# Names news uses that countryinfo lacks ("America" is left out: "South America" would read as one).
+OTHER_NAMES = {"United Kingdom": ("Britain",), "Netherlands": ("Holland",)}
+
+
 def _key(name: str) -> str:
     """How an alias is looked up: dots dropped, and lowercased unless it is a short code
     ("U.S." -> "US", "Pyongyang" -> "pyongyang")."""
@@ -69,6 +73,8 @@ def read_aliases(folder) -> dict[str, str]:
         if isinstance(demonym, str) and demonym.isascii() and demonym:
             forms += [demonym, demonym + "s"]
         for form in filter(None, forms):
+            out.setdefault(_key(form), country)
+        for form in OTHER_NAMES.get(country, ()):
             out.setdefault(_key(form), country)
         capital = row.get("capital")
         if isinstance(capital, str) and capital.isascii() and capital:

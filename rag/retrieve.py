@@ -64,7 +64,7 @@ class Evidence:
     """What the answerer may know about the index besides the hits."""
     df: dict  # document frequency of each token over chunks
     n_chunks: int
-    documents: dict  # manifest documents: doc_id -> {title, outlet, path, published, ...}
+    documents: Mapping  # manifest documents: doc_id -> {title, outlet, path, published, ...}
     window: Window | None = None  # the period the question asks about, read once by the pipeline
 
 

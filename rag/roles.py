@@ -74,15 +74,16 @@ def swapped_sides(claim: str, evidence: str) -> str:
 
 
 def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
-    """A verb the claim gives an owner whose every moving verb in the source goes the other way: "sales are
-    declining" where the source's sales are growing, however the rest of the sentence is worded."""
+    """A verb that moves something the other way from every verb that moves it in the source: "sales are
+    declining" where the source's sales are growing, "cut its forecast" where the source "upped its forecast",
+    however the rest of the sentence is worded (what a verb moves: `rag.syntax.moved`)."""
     from rag.opposites import lexicon
-    from rag.syntax import owners
+    from rag.syntax import moved
 
     lex = lexicon()
-    theirs = [(verb, words, lex.moves(verb)) for verb, words, _ in owners(evidence) if not verb[:1].isdigit()]
-    for verb, words, _ in owners(claim):
-        way = 0 if verb[:1].isdigit() else lex.moves(verb)
+    theirs = [(verb, words, lex.moves(verb)) for verb, words in moved(evidence)]
+    for verb, words in moved(claim):
+        way = lex.moves(verb)
         same = [(v, w) for v, o, w in theirs if o <= words or words <= o]
         moving = [(v, w) for v, w in same if w]
         if way and moving and all(w == -way for _, w in moving) and verb not in {v for v, _ in same}:

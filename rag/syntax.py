@@ -36,6 +36,7 @@ _TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other par
 # Words that put what they govern on the other side of a relation from the rest of the clause: "grew faster than
 # X", "rose against X", "the site behind X", "unlike X", "from X to Y", "a premium to X", "supplied by X".
 _SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into after".split())
+NOT_A_SIDE = frozenset("according due thanks owing prior".split())  # "according to", "due to", "prior to"
 _OF_AFTER = frozenset("that those ahead instead".split())  # "half that of X", "ahead of X": "of" as a side word
 # Words too common in a phrase to tell two sides apart: "eBay Inc." is "eBay", "5 percent" is "5".
 _GENERIC = frozenset("inc inc. corp corp. co co. ltd plc percent pct point points cent cents time times".split())
@@ -188,6 +189,23 @@ def verbs(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=2048)
+def moved(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each verb (its lemma) with what it moves, as the words of that phrase: its object when it has one
+    ("raised prices" moves the prices, not who raised them), else its owner:
+    moved("Germany's economy shrank, raising the risk.")
+    -> (('shrink', frozenset({'economy', 'germany'})), ('raise', frozenset({'risk'})))"""
+    out = []
+    for token in _parse(text):
+        if token.pos_ != "VERB":
+            continue
+        thing = next((c for c in token.children if c.dep_ in ("dobj", "obj")), None) or _owner(token)
+        words = _things(_own_words(thing), ("NOUN", "PROPN", "ADJ")) if thing is not None else frozenset()
+        if words:
+            out.append((token.lemma_.lower(), words))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
 def acts(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each verb's lemma with its doer, whether or not it has another party:
     acts("Ranieri was replaced by Mourinho.") -> (('replace', ('mourinho',)),)"""
@@ -218,6 +236,8 @@ def _side_word(token) -> str:
         return ""
     if token.lower_ == "of":
         return f"{token.head.lower_} of" if token.head.lower_ in _OF_AFTER else ""
+    if token.head.lower_ in NOT_A_SIDE:  # "according to X" says who says it, not a side
+        return ""
     if token.dep_ == "mark" and token.lower_ != "than":
         return ""
     return token.lower_ if token.lower_ in _SIDE_WORDS else ""
@@ -259,12 +279,12 @@ def _owner(verb):
 def _counted_for(number):
     """Whose a number is: what the noun it counts is "in" ("a 5 percent gain in Nasdaq shares"), the noun
     it is "of" ("growth of 13 percent"), else the owner of its verb ("sales jumped 30 percent")."""
-    for head in number.ancestors:
+    for head in (number, *number.ancestors):  # "an average of 63": the number itself is what "of" holds
         measured = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "in"), None)
         held = next((c for c in measured.children if c.dep_ == "pobj"), None) if measured is not None else None
         if held is not None and head.pos_ in ("NOUN", "NUM"):  # "a 5 percent gain in X", "$12 billion in tax cuts"
             return held
-        if head.pos_ in ("VERB", "AUX"):
+        if head.pos_ in ("VERB", "AUX") and head is not number:
             return _owner(head)
         if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
             return head.head.head

@@ -222,3 +222,26 @@ def test_names_sharing_a_word_are_one_only_when_one_holds_the_other():
     for claim, evidence in [("Bosch said it would cut jobs.", "Robert Bosch GmbH said Bosch would cut jobs."),
                             ("Wells Fargo said it would cut jobs.", "Wells Fargo & Co said it would cut jobs.")]:
         assert judge(claim, evidence).supported
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    # an acronym and the name it stands for, either way; another acronym is another name
+    ("Poland joined the EU 15 years ago.", "Poland joined the European Union 15 years ago.", "ok"),
+    ("Poland joined the European Union 15 years ago.", "Poland joined the EU 15 years ago.", "ok"),
+    ("Poland joined NATO 15 years ago.", "Poland joined the European Union 15 years ago.", "name 'NATO' not in the source"),
+    # "according to X" says who says it
+    ("According to Bellingcat, Fedotov was born in Kazakhstan in 1973.",
+     "The man known as Fedotov was born in Kazakhstan in 1973, according to Bellingcat.", "ok"),
+    # "raising the possibility" moves the possibility, not the economy; "cut its forecast" moves the forecast
+    ("Germany said its economy contracted, raising the possibility of a recession.",
+     "Germany reported that its economy shrank, opening up the possibility of a recession.", "ok"),
+    ("Walmart reported strong sales but cut its forecast for the year.",
+     "Walmart reported strong sales and upped its forecast for the year.", "'cut' contradicts the source's 'upped'"),
+    # "no longer expect" negates "expect"
+    ("Goldman still expects a trade deal with China before the election.",
+     "Goldman no longer expects a trade deal with China before the election.", "negated"),
+    ("The Kremlin confirmed the reports on Friday.", "The Kremlin dismissed the reports on Friday.",
+     "'confirm' contradicts the source's 'dismiss'"),
+])
+def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason

@@ -13,6 +13,7 @@ from rag.errors import ModelError
     ("the DPRK", "North Korea"), ("North Korean", "North Korea"), ("North Koreans", "North Korea"),
     ("Beijing", "China"), ("Chinese", "China"), ("PRC", "China"), ("U.S.", places.country("USA")),
     ("Seoul", "South Korea"), ("the North", None), ("Kim Jong Un", None),
+    ("Britain", "United Kingdom"), ("UK", "United Kingdom"), ("Holland", "Netherlands"), ("America", None),
 ])
 def test_a_countrys_names_capital_and_people_stand_for_it(name, country):
     assert places.country(name) == country

@@ -64,6 +64,7 @@ def test_a_side_word_governs_its_phrase_and_leaves_the_rest_of_the_sentence():
     assert syntax.sides("Wages rose faster than prices did.")[0].words == frozenset({"price"})  # "than" a clause
     assert syntax.sides("The rate is half that of those with a diploma.")[0].marker == "that of"
     assert syntax.sides("Prices rose in March.") == ()  # "in" puts nothing on another side
+    assert syntax.sides("According to Bellingcat, Fedotov was born in 1973.") == ()  # who says it, not a side
 
 
 def test_a_verb_and_a_number_belong_to_their_doer():
@@ -77,6 +78,16 @@ def test_a_verb_and_a_number_belong_to_their_doer():
     fall = next(w for i, w, _ in syntax.owners("The move took markets by surprise - European shares fell while the "
                                                "euro rose.") if i == "fall")
     assert "share" in fall and "move" not in fall
+    # a number "of" a noun, the number itself held by "of"; and what its noun is "in"
+    owned = {i: w for i, w, _ in syntax.owners("331 cases were reported, compared to a weekly average of 63.")}
+    assert owned["331"] == frozenset({"case"}) and owned["63"] == frozenset({"average", "weekly"})
+    assert dict((i, w) for i, w, _ in syntax.owners("It includes $12 billion in spending cuts."))["12"] == \
+        frozenset({"spending", "cut"})
+
+
+def test_a_verb_moves_its_object_when_it_has_one_else_its_owner():
+    assert syntax.moved("Germany's economy shrank, raising the risk.") == (
+        ("shrink", frozenset({"economy", "germany"})), ("raise", frozenset({"risk"})))
 
 
 def test_things_joined_by_and_are_listed_in_order():
