@@ -136,9 +136,9 @@ class _TextColumn:
         from array import array
         from itertools import accumulate
 
-        self.kinds = bytes(_TEXT if isinstance(v, str) else _MISSING if v is _ABSENT else _NONE for v in values)
-        self.text = "".join([*(v for v in values if isinstance(v, str)), ""])  # joined anew, even one string
-        self.ends = array("q", accumulate(len(v) if isinstance(v, str) else 0 for v in values))
+        self.kinds = bytes([_TEXT if v.__class__ is str else _MISSING if v is _ABSENT else _NONE for v in values])
+        self.text = "".join([v for v in values if v.__class__ is str] + [""])  # joined anew, even one string
+        self.ends = array("q", accumulate([len(v) if v.__class__ is str else 0 for v in values]))
 
     def __getitem__(self, i: int):
         kind = self.kinds[i]
@@ -161,9 +161,10 @@ class DocumentTable(Mapping):
         self._ids = ids.values()  # fresh strings, not the JSON tree's
         self._row = {doc_id: i for i, doc_id in enumerate(self._ids)}
         self._columns: dict = {}
-        for field in sorted({key for doc in documents.values() for key in doc}):
-            values = [doc.get(field, _ABSENT) for doc in documents.values()]
-            texts = all(v is None or v is _ABSENT or isinstance(v, str) for v in values)
+        docs = list(documents.values())
+        for field in sorted({key for doc in docs for key in doc}):
+            values = [doc.get(field, _ABSENT) for doc in docs]
+            texts = set(map(type, values)) <= {str, type(None), type(_ABSENT)}
             self._columns[field] = _TextColumn(values) if texts else values
 
     def __getitem__(self, doc_id: str) -> dict:
