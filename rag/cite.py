@@ -20,7 +20,6 @@ from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemm
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
 from rag.roles import crossed, reordered, swapped_sides, turned_owner
-from rag.syntax import NOT_A_SIDE
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -369,6 +368,8 @@ def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = f
     leader Kim Jong Un" gives {'to': {'kim'}}; up to two other words may describe the first name ("by
     parts maker Robert Bosch"), but not a verb ("to visit Beijing"); names joined by "and" count for the same
     marker."""
+    from rag.syntax import NOT_A_SIDE  # the parser's module, not loaded to check a quote
+
     out: dict[str, set[str]] = {}
     for i, word in enumerate(words):
         if word not in _MARKERS or (i and words[i - 1] in NOT_A_SIDE):  # "according to X" is who says it
