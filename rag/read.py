@@ -626,13 +626,16 @@ def in_window(published: str | None, window: Window) -> bool | None:
     return (window.start is None or published >= window.start) and (window.end is None or published <= window.end)
 
 
-DATED_FROM = ("page", "text")  # where an article's own date was read (a file's modification time is not one)
+def own_date(published: str | None, published_from: str | None) -> str | None:
+    """An article's own date, read from its page or text; a file's modification time does not count:
+    own_date("2019-03-04", "file") -> None"""
+    return published if published_from in ("page", "text") else None
 
 
 def article_date(document: dict) -> str | None:
-    """An article's own date from its manifest entry (read from its page or text); a file's
-    modification time does not count: article_date({"published": "2019-03-04", "published_from": "file"}) -> None"""
-    return document.get("published") if document.get("published_from") in DATED_FROM else None
+    """`own_date` of a manifest entry: article_date({"published": "2019-03-04", "published_from": "text"})
+    -> '2019-03-04'"""
+    return own_date(document.get("published"), document.get("published_from"))
 
 
 def period_documents(dates: Sequence[tuple[str, str | None]], window: Window) -> frozenset[str] | None:

@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.errors import REBUILD_HINT, IndexCorrupt
 from rag.lexical import build_lexical, lexical_path, load_lexical, mapped_files, release_pages
 from rag.manifest import SENTENCES_IN_FOLDER, DocumentTable, load_index_manifest, open_store, serving_manifest
-from rag.read import DATED_FROM, Window
+from rag.read import Window, own_date
 from rag.store import chunk_from_record, sentence_key, sentence_key_of_id
 from rag.text import shingles, tokenize
 
@@ -175,8 +175,8 @@ class Retriever:
 
     def article_dates(self) -> list[tuple[str, str | None]]:
         """(doc_id, the article's own date or None) for every indexed article (see `rag.read.article_date`)."""
-        return [(d, published if source in DATED_FROM else None)
-                for d, published, source in self.documents.rows("published", "published_from")]
+        return [(d, own_date(published, source)) for d, published, source in self.documents.rows("published",
+                                                                                                 "published_from")]
 
     def evidence(self, window: Window | None = None) -> Evidence:
         """What an answerer may know about this index besides the hits (term statistics, the articles)."""
