@@ -75,6 +75,31 @@ def test_size_row_splits_out_the_lexical_index_and_the_index_open():
     assert row["lexical_s"] == 0.3 and row["other_s"] == 0.2 and row["retriever_start_s"] == 0.4
 
 
+def test_target_checks_take_each_figure_where_the_issue_sets_it():
+    from rag.eval.bench import target_checks, targets_table
+
+    def row(size, ratio, p95, hit):
+        return {"size": size, "chunks": size, "index_vs_raw": ratio, "query_p50_ms": 50.0, "query_p95_ms": p95,
+                "serve_rss_mb": 700.0, "cold_start_s": 3.2, "index_disk_mb": size * 8.8 / 1024, "hit@5": hit}
+
+    result = {"sizes": [row(100000, 1.58, 61.0, 0.98), row(20000, 1.43, 300.0, 0.96)],
+              "seeds_ask": {"ask_s": 1.3, "ask_rss_mb": 282.0}}
+    checks = {(c["target"], c["where"]): c for c in target_checks(result)}
+    assert not checks[("index ÷ raw torch ≥ 1.5", "20,000 chunks")]["met"]  # every size counts
+    assert checks[("index ÷ raw torch ≥ 1.5", "100,000 chunks")]["met"]
+    assert checks[("query p95 ≤ 250 ms", "100,000 chunks")]["met"]  # the largest size only: 20k's 300 ms not asked
+    assert ("query p95 ≤ 250 ms", "20,000 chunks") not in checks
+    assert checks[("disk ≤ 10 KB per chunk", "100,000 chunks")]["measured"] == 8.8
+    assert checks[("hit@5 no worse than at 20,000", "100,000 chunks")]["met"]
+    assert checks[("cold rag ask ≤ 300 MB", "seeds")]["met"] and len(checks) == 10
+    result["sizes"][0]["hit@5"] = 0.94
+    assert not {c["target"]: c for c in target_checks(result)}["hit@5 no worse than at 20,000"]["met"]
+    table = targets_table(result)
+    assert "| index ÷ raw torch ≥ 1.5 | 20,000 chunks | 1.43 | **no** |" in table
+    assert "| cold rag ask ≤ 3 s | seeds | 1.3 s | yes |" in table
+    assert targets_table({"sizes": []}) == ""
+
+
 @pytest.mark.slow
 def test_bench_smoke_500(tmp_path):
     """`rag bench --sizes 500 --no-baseline`, with fewer warm questions and a smaller raw-embedding sample."""
@@ -93,7 +118,10 @@ def test_bench_smoke_500(tmp_path):
     last = row["serve_memory_mb"]["last_answer"]
     assert last["anon"] + last["file"] == pytest.approx(last["rss"], abs=5) and last["hwm"] <= row["serve_rss_mb"] + 1
     assert row["hit@5"] >= 0.8  # the lead fact is findable
-    assert "| 500 |" in (out / "bench.md").read_text()
+    assert 0.3 < row["ask_s"] < 120 and 100 < row["ask_rss_mb"] < 4096  # a real process answered
+    assert 0.3 < result["seeds_ask"]["ask_s"] < 120 and 100 < result["seeds_ask"]["ask_rss_mb"] < 4096
+    text = (out / "bench.md").read_text()
+    assert "| 500 |" in text and "| cold rag ask ≤ 3 s | seeds |" in text and "| index ÷ raw torch ≥ 1.5 | 500 chunks |" in text
     assert not (out / "work" / "index-500").exists()  # work folders are cleaned up
 
 
