@@ -143,6 +143,8 @@ class Judgment:
 
 _NEGATORS = frozenset("not no never without neither nor none nobody nothing cannot n't".split())
 _NEGATION_ADVERBS = frozenset("longer yet even really always ever quite".split())  # "not yet", "no longer"
+# What a negation passes through to reach its verb: "doesn't appear to allow", "not be able to attend".
+_RAISING = frozenset("appear appears appeared seem seems seemed to be been able likely".split())
 _REFUSING = frozenset("decline declines declined declining refuse refuses refused refusing fail fails failed "
                       "failing".split())  # "declined to comment" is a "would not say"
 
@@ -158,12 +160,23 @@ def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str]) -> b
         return True
     negated = [next((v for v in claim_words[i + 1:i + 3] if v not in ("be", "do", "does", "did", "would", "will")), "")
                for i, w in enumerate(claim_words) if w in _NEGATORS]
-    return all(_base(v) in _SAYING or lemma(v) in _SAYING for v in negated)
+    saying = _SAYING | {_folded(w, w) for w in _SAYING}  # "disclosed" -> "disclos"
+    return all(_base(v) in saying or lemma(v) in saying for v in negated)
+
+
+_TIME_UNITS = frozenset("second minute hour day week fortnight month year decade century".split())
+
+
+def _time_units(words: list[str]) -> set[str]:
+    """The units of time a text counts in: _time_units(["a", "week", "later"]) -> {"week"}"""
+    return {u for w in words if (u := w[:-1] if w.endswith("s") and w[:-1] in _TIME_UNITS else w) in _TIME_UNITS} - \
+        {"second"} | ({"second"} if "seconds" in words else set())
 
 
 def _negations(words: list[str]) -> int:
-    """Negating words, "declined/refused/failed to" included: _negations(['declined', 'to', 'comment']) -> 1"""
-    return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") for w, nxt in zip(words, words[1:] + [""]))
+    """Negating words, "declined/refused/failed to" and "yet to" included: _negations(['declined', 'to', 'comment']) -> 1"""
+    return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") or (w == "yet" and nxt == "to")  # "have yet to"
+               for w, nxt in zip(words, words[1:] + [""]))
 
 NUMERIC_WORDS = frozenset((
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -269,6 +282,22 @@ def _initials_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return len(short) == 1 and len(long_) >= 2 and short[0] == "".join(w[0] for w in long_)
 
 
+def _spelled_out(acronym: str, words: list[str]) -> list[str]:
+    """The words that spell out an acronym (its last "o" may be left out: "chief executive" for CEO):
+    _spelled_out("ceo", ["the", "chief", "executive", "said"]) -> ['chief', 'executive']"""
+    for n in (len(acronym), len(acronym) - 1 if acronym.endswith("o") else 0):
+        for i in range(len(words) - n + 1 if n >= 2 else 0):
+            if "".join(w[0] for w in words[i:i + n]) == acronym[:n] and all(w not in STOPWORDS for w in words[i:i + n]):
+                return words[i:i + n]
+    return []
+
+
+def _acronym_words(claim: str, claim_words: list[str], evidence: str) -> set[str]:
+    """The claim's words that spell out one of the source's acronyms ("chief executive" for its "CEO")."""
+    return {w for acronym in set(re.findall(r"\b[A-Z]{2,5}\b", evidence))
+            for w in _spelled_out(acronym.lower(), claim_words)}
+
+
 def _abbreviations(text: str) -> dict[str, str]:
     """A name in parentheses right after another stands for it (a ticker, an acronym):
     _abbreviations("Hewlett-Packard Co ( HPQ.N ) jumped") -> {'HPQ.N': 'Hewlett-Packard Co'}"""
@@ -332,7 +361,19 @@ def _base(word: str) -> str:
         return folded[0][:-3] + "y"
     word, stem = folded[0], lemma(folded[0])
     tries = [stem, stem + "e"] + [word[:-n] + e for n in (3, 2, 1) for e in ("", "e") if len(word) - n >= 2]
-    return next((t for t in tries if t in OPPOSITE), stem)
+    return next((t for t in tries if t in OPPOSITE), _folded(word, stem))
+
+
+def _folded(word: str, stem: str) -> str:
+    """The same form for a word's inflections, where the antonym list does not know it: "regretted" and
+    "regret", "allows" and "allow", "carries" and "carry" (both sides of a comparison go through it)."""
+    if stem != word:  # -ed / -ing taken off: "regrett" -> "regret", "stopp" -> "stop" (not "call")
+        stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] in "bdgmnprt" else stem
+    elif len(word) > 4 and word.endswith("ies"):
+        stem = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        stem = word[:-2] if word.endswith(("ches", "shes", "xes", "zes")) else word[:-1]
+    return stem[:-1] if len(stem) > 4 and stem.endswith("e") else stem  # "arrive" as "arrived" -> "arriv"
 
 
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
@@ -449,6 +490,8 @@ def _other_body(claim_words: list[str], evidence_words: list[str]) -> tuple[str,
         ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
         if any(w in STOPWORDS for w in ours + theirs) or any(lex.kin(a) & lex.kin(b) for a in ours for b in theirs):
             continue
+        if any(w.endswith(("ing", "ly")) for w in ours + theirs):  # "fast growing navy" describes, not names
+            continue
         return " ".join(ours + [head]), " ".join(theirs + [head])
     return None
 
@@ -540,19 +583,25 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         if date and date.lower() not in have:
             return fail(f"date differs: {date} vs {evidence_dates[0]}" if evidence_dates else
                         f"date '{date}' not in the source")
+    units = _time_units(claim_words), _time_units(evidence_words)
+    if units[0] - units[1] and units[1] - units[0]:  # "a month after" where the source has "a week after"
+        return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for at, name in enumerate(_names_in(claim)):
         parts = _words(name)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not any(_initials_of(tuple(parts), tuple(_words(other))) for other in _names_in(evidence)) and \
+                not (len(parts) == 1 and name.isupper() and _spelled_out(parts[0], evidence_words)) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)):
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
     if _negations(claim_words) != _negations(evidence_words):
-        negated_here = [next((v for v in evidence_words[i + 1:i + 4] if v not in _NEGATION_ADVERBS), "")
-                        for i, w in enumerate(evidence_words[:-1]) if w in _NEGATORS]  # "no longer expect"
+        negated_here = [next((v for v in evidence_words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and
+                              v not in _RAISING), "")
+                        for i, w in enumerate(evidence_words[:-1])
+                        if w in _NEGATORS or (w == "yet" and evidence_words[i + 1] == "to")]  # "no longer expect"
         claim_bases = {_base(w) for w in claim_words}
         if _negations(claim_words) > _negations(evidence_words) or any(_base(w) in claim_bases for w in negated_here):
             return fail("negated")
@@ -591,8 +640,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
+    spelled = _acronym_words(claim, claim_words, evidence)
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
-           _base(w) not in evidence_lemmas and w not in person]  # names were checked above
+           _base(w) not in evidence_lemmas and w not in person and w not in spelled]  # names were checked above
     if len(new) >= ADDED_WORDS:
         new = _unrelated(new, evidence_words)
     if len(new) >= ADDED_WORDS:  # a clause the source does not have ("including a full ban on crude oil")

