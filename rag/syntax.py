@@ -129,6 +129,9 @@ def _doer(token):
                     return next((c for c in found.children if c.dep_ == "pobj"), None)
     if token.dep_ in ("advcl", "xcomp", "conj") and token.head.pos_ == "VERB" and token.head.i != token.i:
         return _doer(token.head)  # "Ranieri took over, having replaced Mourinho": Ranieri replaced
+    if token.dep_ == "xcomp" and token.head.pos_ == "ADJ" and token.head.dep_ == "acomp":
+        # "Northern Ireland is due to leave", "X is likely to win": the subject of "is"
+        return next((c for c in token.head.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     return None
 
 
@@ -256,6 +259,9 @@ def sides(text: str) -> tuple[Side, ...]:
         if not marker or held is None:
             continue
         phrase = sorted(_own_words(held), key=lambda t: t.i)
+        if token.dep_ == "mark" and not _things(phrase):  # "than they were under May": what the clause is about
+            phrase = sorted((w for c in token.head.children if c.dep_ == "prep" and not _side_word(c)
+                             for o in c.children if o.dep_ == "pobj" for w in _own_words(o)), key=lambda t: t.i)
         inside = {t.i for t in phrase} | {token.i}
         words = _things(phrase)
         if words:
@@ -334,7 +340,8 @@ def owners(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
         words = _things(_own_words(doer, _LIST_PARTS if token.pos_ == "NUM" else frozenset()), ("NOUN", "PROPN", "ADJ"))
         if words:
             item = token.lemma_.lower() if token.pos_ == "VERB" else token.text
-            out.append((item, words, doer.doc[doer.left_edge.i:doer.i + 1].text))
+            start = min(t.i for t in _own_words(doer, _LIST_PARTS))  # as written, without "however" before it
+            out.append((item, words, doer.doc[start:doer.i + 1].text))
     return tuple(out)
 
 

@@ -131,3 +131,20 @@ def test_a_time_after_from_is_no_side():
     assert swapped_sides(claim, evidence) == ""
     # the two ends of a move still count when they are times
     assert swapped_sides("The talks moved from Friday to Monday.", "The talks moved from Monday to Friday.")
+
+
+def test_a_than_clause_about_a_pronoun_is_about_what_it_holds():
+    evidence = "An official explained that negotiations are much more alive under Johnson than they were under May."
+    assert swapped_sides("An official said negotiations were much more alive under May than they are under Johnson.",
+                         evidence) == "roles swapped: the source has 'than May', not 'than Johnson'"
+    assert swapped_sides("Negotiations are more alive under Johnson than they were under May.", evidence) == ""
+
+
+def test_a_verb_after_due_to_or_likely_to_is_its_subjects():
+    evidence = ("The Republic of Ireland will remain a part of the European Union; however Northern Ireland, as part "
+                "of the United Kingdom, is due to leave the EU.")
+    claim = "Northern Ireland will remain a part of the European Union, while the Republic of Ireland is due to leave the EU."
+    assert crossed(claim, evidence) == \
+        "roles swapped: in the source Northern Ireland does the 'leave' and The Republic the 'remain'"
+    assert crossed("Northern Ireland is due to leave the EU, while the Republic of Ireland will remain in it.",
+                   evidence) == ""
