@@ -168,9 +168,10 @@ _TIME_UNITS = frozenset("second minute hour day week fortnight month year decade
 
 
 def _time_units(words: list[str]) -> set[str]:
-    """The units of time a text counts in: _time_units(["a", "week", "later"]) -> {"week"}"""
-    return {u for w in words if (u := w[:-1] if w.endswith("s") and w[:-1] in _TIME_UNITS else w) in _TIME_UNITS} - \
-        {"second"} | ({"second"} if "seconds" in words else set())
+    """The units of time a text counts in ("second" only as "seconds": "a second term" counts no time):
+    _time_units(["a", "week", "later"]) -> {"week"}"""
+    singular = {w[:-1] if w.endswith("s") and w[:-1] in _TIME_UNITS else w for w in words if w != "second"}
+    return singular & _TIME_UNITS
 
 
 def _negations(words: list[str]) -> int:
@@ -292,7 +293,7 @@ def _spelled_out(acronym: str, words: list[str]) -> list[str]:
     return []
 
 
-def _acronym_words(claim: str, claim_words: list[str], evidence: str) -> set[str]:
+def _acronym_words(claim_words: list[str], evidence: str) -> set[str]:
     """The claim's words that spell out one of the source's acronyms ("chief executive" for its "CEO")."""
     return {w for acronym in set(re.findall(r"\b[A-Z]{2,5}\b", evidence))
             for w in _spelled_out(acronym.lower(), claim_words)}
@@ -640,7 +641,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
-    spelled = _acronym_words(claim, claim_words, evidence)
+    spelled = _acronym_words(claim_words, evidence)
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
            _base(w) not in evidence_lemmas and w not in person and w not in spelled]  # names were checked above
     if len(new) >= ADDED_WORDS:

@@ -210,12 +210,16 @@ def worker_main(argv: list[str]) -> int:
     return 0
 
 
+def _offline_env() -> dict:
+    """The environment of a child process: ours, with model hubs switched off."""
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
 def cold_ask(corpus: Path, index: Path, question: str = ASK_QUESTION) -> dict:
     """`rag ask` in a fresh process, as a user runs it: its wall time and peak RSS (from wait4)."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", question, "--corpus", str(corpus),
-                             "--index", str(index)], stdout=subprocess.DEVNULL, env=env)
+                             "--index", str(index)], stdout=subprocess.DEVNULL, env=_offline_env())
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -228,9 +232,8 @@ def seeds_ask(seeds_dir: str, work: Path) -> dict:
     """Issue 12's cold-start figure: index the seeds, then one cold `rag ask` on them (the README's question)."""
     index = work / "index-seeds"
     shutil.rmtree(index, ignore_errors=True)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--corpus", seeds_dir, "--index", str(index)],
-                          stdout=subprocess.DEVNULL, env=env)
+                          stdout=subprocess.DEVNULL, env=_offline_env())
     if proc.returncode != 0:
         raise RagError(f"indexing the seeds failed (exit {proc.returncode}); its error is printed above")
     return cold_ask(Path(seeds_dir), index, SEEDS_QUESTION)
@@ -284,7 +287,7 @@ def targets_table(result: dict) -> str:
 def run_worker(phase: str, corpus: Path, index: Path, job: Path, work: Path) -> dict:
     result = work / f"{phase}.json"
     result.unlink(missing_ok=True)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {**_offline_env(), "TOKENIZERS_PARALLELISM": "false"}
     # The worker's stderr is the terminal's: its progress bars show, and so does any traceback.
     proc = subprocess.run([sys.executable, "-m", "rag.eval.bench", "--worker", phase, "--corpus", str(corpus),
                            "--index", str(index), "--job", str(job), "--result", str(result)],
