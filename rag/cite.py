@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text import split_sentences
-from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, WEEKDAYS, lemma
+from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
 from rag.roles import crossed, reordered, swapped_sides, turned_owner
@@ -164,14 +164,11 @@ def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str]) -> b
     return all(_base(v) in saying or lemma(v) in saying for v in negated)
 
 
-_TIME_UNITS = frozenset("second minute hour day week fortnight month year decade century".split())
-
-
 def _time_units(words: list[str]) -> set[str]:
     """The units of time a text counts in ("second" only as "seconds": "a second term" counts no time):
     _time_units(["a", "week", "later"]) -> {"week"}"""
-    singular = {w[:-1] if w.endswith("s") and w[:-1] in _TIME_UNITS else w for w in words if w != "second"}
-    return singular & _TIME_UNITS
+    singular = {w[:-1] if w.endswith("s") and w[:-1] in TIME_UNITS else w for w in words if w != "second"}
+    return singular & TIME_UNITS
 
 
 def _negations(words: list[str]) -> int:
@@ -280,7 +277,15 @@ def _known_as(parts: list[str], names_of: dict[str, list[tuple[str, ...]]]) -> s
 def _initials_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether one name is the other's initials: _initials_of(("eu",), ("european", "union")) -> True"""
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return len(short) == 1 and len(long_) >= 2 and short[0] == "".join(w[0] for w in long_)
+    return len(short) == 1 and _spelled_out(short[0], list(long_)) == list(long_)
+
+
+def _by_initials(name: str, parts: list[str], evidence: str, evidence_words: list[str]) -> bool:
+    """Whether a claim's name is one of the source's by initials: an acronym the source spells out ("EU",
+    "CEO" for "chief executive"), or the spelled-out form of a name the source abbreviates."""
+    if len(parts) == 1 and name.isupper() and _spelled_out(parts[0], evidence_words):
+        return True
+    return any(_initials_of(tuple(parts), tuple(_words(other))) for other in _names_in(evidence))
 
 
 def _spelled_out(acronym: str, words: list[str]) -> list[str]:
@@ -367,7 +372,8 @@ def _base(word: str) -> str:
 
 def _folded(word: str, stem: str) -> str:
     """The same form for a word's inflections, where the antonym list does not know it: "regretted" and
-    "regret", "allows" and "allow", "carries" and "carry" (both sides of a comparison go through it)."""
+    "regret", "allows" and "allow", "carries" and "carry" (both sides of a comparison go through it).
+    Not WordNet's first known form (`Lexicon.forms`): its "-er" rule makes "beer" "be" and "officer" "office"."""
     if stem != word:  # -ed / -ing taken off: "regrett" -> "regret", "stopp" -> "stop" (not "call")
         stem = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] in "bdgmnprt" else stem
     elif len(word) > 4 and word.endswith("ies"):
@@ -592,8 +598,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         parts = _words(name)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
-                not any(_initials_of(tuple(parts), tuple(_words(other))) for other in _names_in(evidence)) and \
-                not (len(parts) == 1 and name.isupper() and _spelled_out(parts[0], evidence_words)) and \
+                not _by_initials(name, parts, evidence, evidence_words) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)):
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):

@@ -163,6 +163,7 @@ def analyze(question: str) -> Ask:
 MONTHS = ("January February March April May June July August September October November December "
           "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+TIME_UNITS = frozenset("second minute hour day week fortnight month year decade century".split())
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December" \
          r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
 DATE_RE = re.compile(

@@ -7,6 +7,8 @@ numbers or wording (`rag.cite` does).
 
 from __future__ import annotations
 
+from rag.read import MONTHS, TIME_UNITS, WEEKDAYS
+
 
 def crossed(claim: str, evidence: str) -> str:
     """Why two verbs or numbers have each other's owners in the claim, or "": "shares fell while the euro rose"
@@ -49,9 +51,9 @@ def reordered(claim: str, evidence: str) -> str:
 
 
 _OTHER_END = {"from": "to", "to": "from"}
-_TIME = frozenset("january february march april may june july august september october november december monday "
-                  "tuesday wednesday thursday friday saturday sunday year week month day today yesterday tomorrow "
-                  "morning afternoon evening night weekend spring summer autumn winter".split())
+# Words of a phrase that says when: months, weekdays, units of time ("second" would read "second place" as one)
+_TIME = frozenset(w.lower() for w in MONTHS + WEEKDAYS) | (TIME_UNITS - {"second"}) | frozenset(
+    "today yesterday tomorrow morning afternoon evening night weekend spring summer autumn winter".split())
 
 
 def swapped_sides(claim: str, evidence: str) -> str:

@@ -336,11 +336,11 @@ def owners(text: str) -> tuple[tuple[str, frozenset[str], str], ...]:
             doer = _counted_for(token)
         if doer is None:
             continue
-        # a number's owner alone, without its list or phrases: "Die Linke (15.6%) and the Greens (15.2%)"
-        words = _things(_own_words(doer, _LIST_PARTS if token.pos_ == "NUM" else frozenset()), ("NOUN", "PROPN", "ADJ"))
-        if words:
+        alone = _own_words(doer, _LIST_PARTS)  # without its list or phrases: "Die Linke (15.6%) and the Greens"
+        words = _things(alone if token.pos_ == "NUM" else _own_words(doer), ("NOUN", "PROPN", "ADJ"))
+        if words:  # a number's owner is the name alone; a verb's, its whole phrase
             item = token.lemma_.lower() if token.pos_ == "VERB" else token.text
-            start = min(t.i for t in _own_words(doer, _LIST_PARTS))  # as written, without "however" before it
+            start = min(t.i for t in alone)  # as written, without "however" before it
             out.append((item, words, doer.doc[start:doer.i + 1].text))
     return tuple(out)
 
