@@ -65,12 +65,14 @@ def swapped_sides(claim: str, evidence: str) -> str:
     mine, theirs = sides(claim), sides(evidence)
     for ours in mine:
         same_word = [s for s in theirs if s.marker == ours.marker]
-        if any(s.words & ours.words for s in same_word):
+        # the same side if they share a word the source has only on that side ("party" of "Freedom Party" and
+        # "the Appeal and D66 parties" tells nothing)
+        if any(s.words == ours.words or (s.words - s.rest) & ours.words for s in same_word):
             continue
         when = ours.words <= _TIME  # "from next September" is when, not a side ("benefit from higher fees")
         for s in ([] if when else same_word):  # a phrase the claim has after the same word elsewhere is not on the other side
             if ours.words & s.rest and s.words & ours.rest and \
-                    not any(m.words & s.words for m in mine if m.marker == s.marker):
+                    not any(m.words & (s.words - s.rest) for m in mine if m.marker == s.marker):
                 return f"roles swapped: the source has '{ours.marker} {s.text}', not '{ours.marker} {ours.text}'"
         # "from X" where the source goes "to X" (and from something else): the two ends of a move swapped
         for s in theirs:

@@ -69,6 +69,17 @@ def test_a_relation_with_its_sides_kept_passes(evidence, claim):
     assert judge(claim, evidence).supported
 
 
+def test_a_word_on_both_sides_of_the_source_does_not_make_two_sides_the_same():
+    # "party" is on both sides of "than" in the source, so it cannot say which side "the Freedom Party" is on
+    evidence = "The Freedom Party was set to win 20 seats, one more than the Labour and Green parties."
+    swapped = "The Labour Party was set to win 20 seats, one more than the Freedom Party."
+    assert swapped_sides(swapped, evidence) == \
+        "roles swapped: the source has 'than the Labour and Green parties', not 'than the Freedom Party'"
+    assert not judge(swapped, evidence).supported
+    kept = "The Freedom Party was set to win 20 seats, one more than the Labour Party."
+    assert swapped_sides(kept, evidence) == "" and judge(kept, evidence).supported
+
+
 def test_clauses_in_another_order_keep_their_owners():
     evidence = "While North American sales jumped 30 percent to $2 billion, international revenue rose 13 percent."
     claim = "International revenue rose 13 percent, while North American sales jumped 30 percent."
