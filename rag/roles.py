@@ -97,3 +97,44 @@ def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
         if way and moving and all(w == -way for _, w in moving) and verb not in {v for v, _ in same}:
             return verb, moving[0][0]
     return None
+
+
+# Verbs whose two parties can trade places and say the same ("X met Y" is "Y met X"; "signed a deal with")
+_MUTUAL = frozenset("meet talk speak agree sign hold reach negotiate discuss clash trade share marry tie draw "
+                    "partner ally compete fight play face join cooperate work deal split".split())
+
+
+def swapped_slot(claim: str, evidence: str) -> str:
+    """Why the claim has as a verb's doer (or what it is done to) a thing that the source has elsewhere in
+    that verb's clause, while the source's doer is elsewhere in the claim's, or "": "the Social Democrats
+    were knocked out of their coalition with the CDU" for "the CDU was knocked out of a coalition with the
+    Social Democrats". Voice does not matter ("Y was beaten by X" is "X beat Y"); verbs whose parties can
+    trade places ("met", "signed a deal with") are left alone. Only words that a clause has in that one
+    place count."""
+    from rag.syntax import poles
+
+    theirs = poles(evidence)
+    for ours in poles(claim):
+        same = [t for t in theirs if t.verb == ours.verb]
+        if not same or ours.verb in _MUTUAL:
+            continue
+        for at, slot in enumerate(("doer", "done_to")):
+            def own(p):  # the words of a pole that its clause has nowhere else, and the clause's other words
+                elsewhere = p.rest | (p.done_to if slot == "doer" else p.doer)
+                return getattr(p, slot) - elsewhere, elsewhere
+
+            mine, around = own(ours)
+            found = []
+            for t in same if mine else []:
+                other, there = own(t)
+                if not other or mine & other:
+                    found = []
+                    break
+                if mine & there and other & around:
+                    found.append(t)
+            if found:
+                source, claimed = found[0].texts[at], ours.texts[at]
+                if slot == "doer":
+                    return f"roles swapped: in the source {source} does the '{found[0].written}', not {claimed}"
+                return f"roles swapped: in the source the '{found[0].written}' is done to {source}, not {claimed}"
+    return ""

@@ -246,6 +246,40 @@ def _side_word(token) -> str:
     return token.lower_ if token.lower_ in _SIDE_WORDS else ""
 
 
+@dataclass(frozen=True)
+class Poles:
+    verb: str  # the verb's lemma: "knock"
+    doer: frozenset[str]  # the telling words of its doer (active subject, or a passive's "by"): {'cdu', 'merkel'}
+    done_to: frozenset[str]  # of what it is done to (object, or a passive's subject)
+    rest: frozenset[str]  # of the rest of its clause: {'coalition', 'democrats', 'vote', '17.6'}
+    written: str = ""  # the verb as written: "knocked"
+    texts: tuple[str, str] = ("", "")  # the doer's and the done-to's phrases as written
+
+
+def _closed(phrase: str) -> str:
+    """A phrase with the bracket it opens closed: "Christian Democratic Union (CDU)" for "... (CDU"."""
+    return phrase + ")" if phrase.count("(") > phrase.count(")") else phrase
+
+
+@lru_cache(maxsize=2048)
+def poles(text: str) -> tuple[Poles, ...]:
+    """Each verb with the things of its doer, of what it is done to, and of the rest of its clause, whatever
+    the voice ("X was knocked out by Y" has doer Y): poles("Kim wrote to Xi.") ->
+    (Poles('write', frozenset({'kim'}), frozenset(), frozenset({'xi'}), 'wrote', ('Kim', '')),)"""
+    out = []
+    for token in _parse(text):
+        if token.pos_ != "VERB":
+            continue
+        doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) else None
+        target = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        held = {t.i for pole in (doer, target) if pole is not None for t in _own_words(pole)}
+        rest = _things(t for t in token.subtree if t.i not in held)
+        words = [sorted(_own_words(pole), key=lambda t: t.i) if pole is not None else [] for pole in (doer, target)]
+        texts = tuple(_closed(text[w[0].idx:w[-1].idx + len(w[-1])]) if w else "" for w in words)
+        out.append(Poles(token.lemma_.lower(), _things(words[0]), _things(words[1]), rest, token.text, texts))
+    return tuple(out)
+
+
 @lru_cache(maxsize=2048)
 def sides(text: str) -> tuple[Side, ...]:
     """Each side word with the things it governs and those of the rest of its sentence; a "than" that opens a

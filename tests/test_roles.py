@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import crossed, reordered, swapped_sides, turned_owner
+from rag.roles import crossed, reordered, swapped_sides, swapped_slot, turned_owner
 
 
 @pytest.mark.parametrize("evidence,claim,reason", [
@@ -78,6 +78,31 @@ def test_a_word_on_both_sides_of_the_source_does_not_make_two_sides_the_same():
     assert not judge(swapped, evidence).supported
     kept = "The Freedom Party was set to win 20 seats, one more than the Labour Party."
     assert swapped_sides(kept, evidence) == "" and judge(kept, evidence).supported
+
+
+@pytest.mark.parametrize("evidence,claim,reason", [
+    ("Apple sued Samsung over the patents.", "Samsung sued Apple over the patents.",
+     "roles swapped: in the source Apple does the 'sued', not Samsung"),
+    ("Samsung was sued by Apple over the patents.", "Apple was sued by Samsung over the patents.",
+     "roles swapped: in the source Apple does the 'sued', not Samsung"),
+    # a passive with no "by": what it is done to, against the other party of its clause
+    ("The Labour Party was knocked out of a coalition with the Greens.",
+     "The Greens were knocked out of their coalition with the Labour Party.",
+     "roles swapped: in the source the 'knocked' is done to The Labour Party, not The Greens"),
+])
+def test_a_verbs_doer_or_what_it_is_done_to_taken_from_elsewhere_in_its_clause_is_a_swap(evidence, claim, reason):
+    assert swapped_slot(claim, evidence) == reason
+    assert not judge(claim, evidence).supported
+
+
+@pytest.mark.parametrize("evidence,claim", [
+    ("Arsenal beat Chelsea 2-1 on Sunday.", "Chelsea were beaten by Arsenal 2-1 on Sunday."),  # the voice changed
+    ("Samsung was sued by Apple over the patents.", "Apple sued Samsung over the patents."),
+    ("Kim met Xi in Beijing.", "Xi met Kim in Beijing."),  # parties that can trade places
+    ("China signed a trade deal with Japan.", "Japan signed a trade deal with China."),
+])
+def test_the_same_roles_in_another_voice_or_order_are_kept(evidence, claim):
+    assert swapped_slot(claim, evidence) == ""
 
 
 def test_clauses_in_another_order_keep_their_owners():

@@ -92,3 +92,14 @@ def test_a_verb_moves_its_object_when_it_has_one_else_its_owner():
 
 def test_things_joined_by_and_are_listed_in_order():
     assert syntax.listed("Travis and Idlewild came second and third.") == (("Travis", "Idlewild"),)
+
+
+def test_a_verbs_poles_are_the_same_in_either_voice():
+    from rag.syntax import poles
+
+    active = next(p for p in poles("Arsenal beat Chelsea on Sunday.") if p.verb == "beat")
+    passive = next(p for p in poles("Chelsea were beaten by Arsenal on Sunday.") if p.verb == "beat")
+    assert (active.doer, active.done_to) == (passive.doer, passive.done_to) == ({"arsenal"}, {"chelsea"})
+    assert passive.written == "beaten" and passive.texts == ("Arsenal", "Chelsea")
+    knocked = next(p for p in poles("The CDU was knocked out of a coalition with the Greens.") if p.verb == "knock")
+    assert knocked.doer == frozenset() and knocked.done_to == {"cdu"} and {"coalition", "greens"} <= knocked.rest
