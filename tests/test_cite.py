@@ -286,3 +286,10 @@ def test_a_describing_word_before_an_organisation_noun_is_no_other_organisation(
     assert judge("The Fujian is the third carrier in China's fast-growing navy.", evidence).supported
     assert judge("Talks were led by the defence ministry.", "Talks were led by the foreign ministry.").reason == \
         "organisation differs: 'defence ministry' vs 'foreign ministry'"
+
+
+def test_a_passive_read_as_active_keeps_its_roles():
+    # word order says nothing across voices: "Boston was led by Brown" is "Brown led Boston"
+    evidence = "Defending champion Boston was led by Jaylen Brown, who had 20 points."
+    assert judge("Jaylen Brown led Boston with 20 points.", evidence).supported
+    assert not judge("Boston led Jaylen Brown with 20 points.", evidence).supported
