@@ -631,15 +631,15 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         reordered(claim, evidence) or swapped_slot(claim, evidence)
     if moved:
         return fail(moved)
-    from rag.syntax import verbs
+    from rag.syntax import passives, verbs
 
-    claim_verbs = verbs(claim)
+    claim_verbs, claim_passive, evidence_passive = verbs(claim), passives(claim), passives(evidence)
     for i, word in enumerate(claim_words):
         if word in person or word not in claim_verbs:
             continue  # only a verb relates names
-        by = claim_words[i + 1:i + 2] == ["by"]  # "Boston was led by Brown" is "Brown led Boston": order says nothing
+        # the same voice only: "Boston was led by Brown" is "Brown led Boston", so word order says nothing
         places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word) and
-                  (evidence_words[j + 1:j + 2] == ["by"]) == by]
+                  (w in evidence_passive) == (word in claim_passive)]
         swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person) for at in places]
         if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
             return fail(swaps[0])

@@ -99,34 +99,30 @@ def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
     return None
 
 
-# Verbs whose two parties can trade places and say the same ("X met Y" is "Y met X"; "signed a deal with")
-_MUTUAL = frozenset("meet talk speak agree sign hold reach negotiate discuss clash trade share marry tie draw "
-                    "partner ally compete fight play face join cooperate work deal split".split())
+def _own_pole(verb, slot: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a verb's doer (or done-to) that its clause has nowhere else, and the clause's other words."""
+    elsewhere = verb.rest | (verb.done_to if slot == "doer" else verb.doer)
+    return getattr(verb, slot) - elsewhere, elsewhere
 
 
 def swapped_slot(claim: str, evidence: str) -> str:
     """Why the claim has as a verb's doer (or what it is done to) a thing that the source has elsewhere in
     that verb's clause, while the source's doer is elsewhere in the claim's, or "": "the Social Democrats
     were knocked out of their coalition with the CDU" for "the CDU was knocked out of a coalition with the
-    Social Democrats". Voice does not matter ("Y was beaten by X" is "X beat Y"); verbs whose parties can
-    trade places ("met", "signed a deal with") are left alone. Only words that a clause has in that one
-    place count."""
+    Social Democrats". Voice does not matter ("Y was beaten by X" is "X beat Y"). Only words that a clause
+    has in that one place count. Like the other role checks, it reads "Xi met Kim" for "Kim met Xi" as a swap."""
     from rag.syntax import poles
 
     theirs = poles(evidence)
     for ours in poles(claim):
         same = [t for t in theirs if t.verb == ours.verb]
-        if not same or ours.verb in _MUTUAL:
+        if not same:
             continue
         for at, slot in enumerate(("doer", "done_to")):
-            def own(p):  # the words of a pole that its clause has nowhere else, and the clause's other words
-                elsewhere = p.rest | (p.done_to if slot == "doer" else p.doer)
-                return getattr(p, slot) - elsewhere, elsewhere
-
-            mine, around = own(ours)
+            mine, around = _own_pole(ours, slot)
             found = []
             for t in same if mine else []:
-                other, there = own(t)
+                other, there = _own_pole(t, slot)
                 if not other or mine & other:
                     found = []
                     break

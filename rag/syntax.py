@@ -192,6 +192,14 @@ def verbs(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=2048)
+def passives(text: str) -> frozenset[str]:
+    """The verbs the parse reads as passive, lowercased: passives("Boston was led on Sunday by Brown.") ->
+    frozenset({'led'})"""
+    return frozenset(t.lower_ for t in _parse(text)
+                     if t.pos_ == "VERB" and any(c.dep_ in ("auxpass", "nsubjpass") for c in t.children))
+
+
+@lru_cache(maxsize=2048)
 def moved(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """Each verb (its lemma) with what it moves, as the words of that phrase: its object when it has one
     ("raised prices" moves the prices, not who raised them), else its owner:
@@ -256,8 +264,10 @@ class Poles:
     texts: tuple[str, str] = ("", "")  # the doer's and the done-to's phrases as written
 
 
-def _closed(phrase: str) -> str:
-    """A phrase with the bracket it opens closed: "Christian Democratic Union (CDU)" for "... (CDU"."""
+def _written(text: str, tokens: list) -> str:
+    """Tokens in text order as the text writes them, with a bracket they open closed: "Christian Democratic
+    Union (CDU)" for the tokens up to "CDU"."""
+    phrase = text[tokens[0].idx:tokens[-1].idx + len(tokens[-1])] if tokens else ""
     return phrase + ")" if phrase.count("(") > phrase.count(")") else phrase
 
 
@@ -270,13 +280,14 @@ def poles(text: str) -> tuple[Poles, ...]:
     for token in _parse(text):
         if token.pos_ != "VERB":
             continue
+        # its own subject or "by" only: a doer taken from a head verb ("..., having replaced X") is that verb's
         doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) else None
         target = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
         held = {t.i for pole in (doer, target) if pole is not None for t in _own_words(pole)}
         rest = _things(t for t in token.subtree if t.i not in held)
         words = [sorted(_own_words(pole), key=lambda t: t.i) if pole is not None else [] for pole in (doer, target)]
-        texts = tuple(_closed(text[w[0].idx:w[-1].idx + len(w[-1])]) if w else "" for w in words)
-        out.append(Poles(token.lemma_.lower(), _things(words[0]), _things(words[1]), rest, token.text, texts))
+        out.append(Poles(token.lemma_.lower(), _things(words[0]), _things(words[1]), rest, token.text,
+                         (_written(text, words[0]), _written(text, words[1]))))
     return tuple(out)
 
 
@@ -300,7 +311,7 @@ def sides(text: str) -> tuple[Side, ...]:
         words = _things(phrase)
         if words:
             rest = _things(t for t in token.sent if t.i not in inside)
-            out.append(Side(marker, words, rest, text[phrase[0].idx:phrase[-1].idx + len(phrase[-1])]))
+            out.append(Side(marker, words, rest, _written(text, phrase)))
     return tuple(out)
 
 

@@ -293,3 +293,5 @@ def test_a_passive_read_as_active_keeps_its_roles():
     evidence = "Defending champion Boston was led by Jaylen Brown, who had 20 points."
     assert judge("Jaylen Brown led Boston with 20 points.", evidence).supported
     assert not judge("Boston led Jaylen Brown with 20 points.", evidence).supported
+    # the voice comes from the parse, not from a "by" right after the verb
+    assert judge("Jaylen Brown led Boston on Sunday.", "Boston was led on Sunday by Jaylen Brown.").supported

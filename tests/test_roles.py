@@ -98,11 +98,18 @@ def test_a_verbs_doer_or_what_it_is_done_to_taken_from_elsewhere_in_its_clause_i
 @pytest.mark.parametrize("evidence,claim", [
     ("Arsenal beat Chelsea 2-1 on Sunday.", "Chelsea were beaten by Arsenal 2-1 on Sunday."),  # the voice changed
     ("Samsung was sued by Apple over the patents.", "Apple sued Samsung over the patents."),
-    ("Kim met Xi in Beijing.", "Xi met Kim in Beijing."),  # parties that can trade places
-    ("China signed a trade deal with Japan.", "Japan signed a trade deal with China."),
 ])
 def test_the_same_roles_in_another_voice_or_order_are_kept(evidence, claim):
     assert swapped_slot(claim, evidence) == ""
+
+
+@pytest.mark.parametrize("evidence,claim", [
+    ("Kim met Xi in Beijing.", "Xi met Kim in Beijing."),
+    ("China signed a trade deal with Japan.", "Japan signed a trade deal with China."),
+])
+def test_parties_that_could_trade_places_are_still_read_as_swapped_like_every_role_check(evidence, claim):
+    # one rule for every role check (tests/test_cite.py: "Kim Jong Un met Kim Yo Jong" for the reverse fails)
+    assert not judge(claim, evidence).supported
 
 
 def test_clauses_in_another_order_keep_their_owners():

@@ -103,3 +103,8 @@ def test_a_verbs_poles_are_the_same_in_either_voice():
     assert passive.written == "beaten" and passive.texts == ("Arsenal", "Chelsea")
     knocked = next(p for p in poles("The CDU was knocked out of a coalition with the Greens.") if p.verb == "knock")
     assert knocked.doer == frozenset() and knocked.done_to == {"cdu"} and {"coalition", "greens"} <= knocked.rest
+
+
+def test_a_passive_is_read_from_the_parse():
+    assert syntax.passives("Boston was led on Sunday by Jaylen Brown.") == {"led"}
+    assert syntax.passives("Jaylen Brown led Boston on Sunday.") == frozenset()
