@@ -461,13 +461,27 @@ def _turned(claim_words: list[str], evidence_words: list[str]) -> tuple[str, str
 
     from rag.opposites import lexicon
 
+    lex = lexicon()
     ops = SequenceMatcher(None, claim_words, evidence_words, autojunk=False).get_opcodes()
     for tag, i1, i2, j1, j2 in ops:
         if tag == "replace" and i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
-            found = lexicon().opposite(claim_words[i1:i2], evidence_words[j1:j2])
-            if found and not set(found) & (_NEGATORS | {"any"}):  # "no message" for "not ... any message": counted
-                return found
+            ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
+            found = lex.opposite(ours, theirs)
+            if found and not set(found) & (_NEGATORS | {"any"}) and not _kept_otherwise(found[1], ours, found[0]):
+                return found  # ("no message" for "not ... any message" was counted as a negation)
     return None
+
+
+def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
+    """Whether the claim's run keeps the source's `word` in another form or by a synonym, beside the word it
+    was paired with: then the claim did not trade it for its opposite ("had broken" keeps the source's "broke",
+    "helping to smuggle" its "facilitating the smuggling"). Only that way round: "passed" for the source's
+    "failed to pass" does trade "failed" away, though the source has "pass"."""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    mine = lex.kin(word)
+    return any(w not in partner.split() and w not in STOPWORDS and mine & lex.kin(w) for w in run)
 
 
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:

@@ -295,3 +295,15 @@ def test_a_passive_read_as_active_keeps_its_roles():
     assert not judge("Boston led Jaylen Brown with 20 points.", evidence).supported
     # the voice comes from the parse, not from a "by" right after the verb
     assert judge("Jaylen Brown led Boston on Sunday.", "Boston was led on Sunday by Jaylen Brown.").supported
+
+
+def test_a_word_the_claim_keeps_in_another_form_is_not_traded_for_its_opposite():
+    # the claim keeps the source's "broke" as "had broken": "had" is no opposite of it
+    evidence = "The officials said the company broke export rules in 2021."
+    assert judge("The officials said the company had broken export rules in 2021.", evidence).supported
+    assert judge("The envoy was accused of helping to smuggle weapons.",
+                 "The envoy was accused of facilitating the smuggling of weapons.").supported
+    # trading it away is still caught, and only the claim's side counts: "passed" drops "failed to pass"
+    assert judge("The officials said the company obeyed export rules in 2021.", evidence).reason.startswith("'obeyed'")
+    assert not judge("The bill passed in the Senate last year.", "The bill, which failed to pass in the Senate "
+                     "last year, returned this week.").supported
