@@ -214,7 +214,8 @@ def _names_in(text: str) -> list[str]:
 
 ADDED_WORDS = 3  # this many content words the span lacks make an added fact
 _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
-_NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS})  # titles and dates are not who
+# titles and dates are not who; nor is a company post ("NJ Transit CEO Kris Kolluri" is NJ Transit and Kolluri)
+_NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS, *"CEO CFO COO Executive Officer Director".split()})
 
 
 def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], list, list]:
@@ -278,6 +279,24 @@ def _initials_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether one name is the other's initials: _initials_of(("eu",), ("european", "union")) -> True"""
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return len(short) == 1 and _spelled_out(short[0], list(long_)) == list(long_)
+
+
+def _name_words(name: str, evidence_words: list[str]) -> list[str]:
+    """The words of a claim's name that the source must have: an acronym the source spells out stands for its
+    words ("US Congress" for "United States Congress", "NJ Transit CEO" for "NJ Transit's Chief Executive
+    Officer"), and the lowercase part of a hyphened word may be a synonym of a source's word ("Trump-backed"
+    for "championed by Trump"). _name_words("US Congress", ["united", "states", "congress"]) -> ['congress']"""
+    out = []
+    for token in name.split():
+        pieces = token.split("-")
+        if len(pieces) > 1 and any(p[:1].isupper() for p in pieces):
+            pieces = [p for p in pieces if p[:1].isupper() or _unrelated(_words(p), evidence_words)]
+        for piece in pieces:
+            words = _words(piece)
+            if len(words) == 1 and piece.isupper() and _spelled_out(words[0], evidence_words):
+                continue
+            out += words
+    return out
 
 
 def _by_initials(name: str, parts: list[str], evidence: str, evidence_words: list[str]) -> bool:
@@ -511,6 +530,8 @@ def _other_body(claim_words: list[str], evidence_words: list[str]) -> tuple[str,
         ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
         if any(w in STOPWORDS for w in ours + theirs) or any(lex.kin(a) & lex.kin(b) for a in ours for b in theirs):
             continue
+        if len(ours) == 1 and _spelled_out(ours[0], theirs) == theirs:  # "US Congress" for "United States Congress"
+            continue
         if any(w.endswith(("ing", "ly")) for w in ours + theirs):  # "fast growing navy" describes, not names
             continue
         return " ".join(ours + [head]), " ".join(theirs + [head])
@@ -609,7 +630,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for at, name in enumerate(_names_in(claim)):
-        parts = _words(name)
+        parts = _name_words(name, evidence_words)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not _by_initials(name, parts, evidence, evidence_words) and \

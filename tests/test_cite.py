@@ -307,3 +307,16 @@ def test_a_word_the_claim_keeps_in_another_form_is_not_traded_for_its_opposite()
     assert judge("The officials said the company obeyed export rules in 2021.", evidence).reason.startswith("'obeyed'")
     assert not judge("The bill passed in the Senate last year.", "The bill, which failed to pass in the Senate "
                      "last year, returned this week.").supported
+
+
+def test_a_names_acronym_or_hyphened_description_is_the_sources_name():
+    evidence = "A tax bill being considered in the United States Congress was backed by President Donald Trump."
+    assert judge("The tax bill before the US Congress was backed by Trump.", evidence).supported
+    assert judge("The Trump-supported tax bill is before the United States Congress.", evidence).supported
+    # the name itself must still be the source's, and an unrelated description is a name not in the source
+    assert judge("The tax bill before the UK Congress was backed by Trump.", evidence).reason == \
+        "name 'UK Congress' not in the source"
+    assert not judge("The Biden-backed tax bill is before the United States Congress.", evidence).supported
+    assert not judge("The Trump-vetoed tax bill is before the United States Congress.", evidence).supported
+    assert judge("Governor Phil Murphy and NJ Transit CEO Kris Kolluri spoke.", "New Jersey Governor Phil Murphy "
+                 "and NJ Transit's Chief Executive Officer Kris Kolluri spoke.").supported
