@@ -176,6 +176,7 @@ DATE_RE = re.compile(
 _NUMWORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
              "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
              "million billion trillion dozen dozens hundreds thousands millions half")
+NUMBER_WORDS = frozenset(_NUMWORDS.split())
 NUMBER_RE = re.compile(
     r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|\d+(?:\.\d+)?)[- ](?:and a half )?"
     r"(?:decades?|years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b(?![- ]old)|"

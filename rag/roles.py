@@ -7,7 +7,10 @@ numbers or wording (`rag.cite` does).
 
 from __future__ import annotations
 
-from rag.read import MONTHS, TIME_UNITS, WEEKDAYS
+import re
+
+from rag.read import MONTHS, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
+from rag.text import STOPWORDS
 
 
 def crossed(claim: str, evidence: str) -> str:
@@ -33,6 +36,47 @@ def crossed(claim: str, evidence: str) -> str:
                 if v[:1].isdigit():
                     return f"roles swapped: in the source {v} goes with {tv} and {w} with {tw}"
                 return f"roles swapped: in the source {tv} does the '{v}' and {tw} the '{w}'"
+    return ""
+
+
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+|%")
+
+
+def _number_neighbours(text: str, content: bool) -> dict[str, tuple[str, str]]:
+    """Each number written once in a text, with the word right before and right after it ("%" skipped), or
+    with the nearest ones that are no stopwords (`content`):
+    _number_neighbours("13 men and four women", True) -> {'13': ('', 'men'), 'four': ('men', 'women')}"""
+    tokens = [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
+    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit() or t in NUMBER_WORDS]
+    written = [tokens[i] for i in numbers]
+
+    def near(run: list[str]) -> str:
+        return next((t for t in run if not content or t not in STOPWORDS and not (t[0].isdigit() or t in NUMBER_WORDS)), "")
+
+    return {tokens[i]: (near(tokens[i - 1::-1] if i else []), near(tokens[i + 1:]))
+            for i in numbers if written.count(tokens[i]) == 1}
+
+
+def swapped_numbers(claim: str, evidence: str) -> str:
+    """Why two numbers of the source trade places in the claim, or "": each has, before or after it, the word
+    the other has there in the source, right beside it or the nearest that is no stopword ("18 living and 10
+    deceased hostages" for "10 living and 18 deceased", "ticked up to 2.65% ... a low of 6.86%" for "to 6.86%
+    ... a low of 2.65%"). Numbers listed in another order that keep their words on the other side are not
+    swapped ("free 30 civilians and 12 soldiers" for "free 12 soldiers and 30 civilians")."""
+    near = {content: (_number_neighbours(claim, content), _number_neighbours(evidence, content))
+            for content in (True, False)}
+    ours_c, theirs_c = near[True]
+    shared = sorted(set(ours_c) & set(theirs_c))
+    for i, a in enumerate(shared):
+        for b in shared[i + 1:]:
+            for content in (True, False):
+                ours, theirs = near[content]
+                for side in (1, 0):  # the word after first: "10 living" tells more than "release 10"
+                    x, y = theirs[a][side], theirs[b][side]
+                    kept = theirs_c[a][1 - side] != theirs_c[b][1 - side] and \
+                        (ours_c[a][1 - side], ours_c[b][1 - side]) == (theirs_c[a][1 - side], theirs_c[b][1 - side])
+                    if x and y and x != y and ours[a][side] == y and ours[b][side] == x and not kept:
+                        return f"roles swapped: in the source {a} goes with '{x}' and {b} with '{y}'"
     return ""
 
 

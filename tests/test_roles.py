@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import crossed, reordered, swapped_sides, swapped_slot, turned_owner
+from rag.roles import crossed, reordered, swapped_numbers, swapped_sides, swapped_slot, turned_owner
 
 
 @pytest.mark.parametrize("evidence,claim,reason", [
@@ -191,3 +191,27 @@ def test_a_verb_after_due_to_or_likely_to_is_its_subjects():
         "roles swapped: in the source Northern Ireland does the 'leave' and The Republic the 'remain'"
     assert crossed("Northern Ireland is due to leave the EU, while the Republic of Ireland will remain in it.",
                    evidence) == ""
+
+
+@pytest.mark.parametrize("evidence,claim,reason", [
+    ("The rebels said they would free 12 soldiers and 30 civilians in exchange for prisoners.",
+     "The rebels said they would free 30 soldiers and 12 civilians in exchange for prisoners.",
+     "roles swapped: in the source 12 goes with 'soldiers' and 30 with 'civilians'"),
+    ("Turnout rose to 71% this year, far above the low of 48% seen in 2019.",
+     "Turnout rose to 48% this year, far above the low of 71% seen in 2019.",
+     "roles swapped: in the source 48 goes with 'seen' and 71 with 'year'"),
+    ("The study followed nine girls and 14 boys.", "The study followed 14 girls and nine boys.",
+     "roles swapped: in the source 14 goes with 'boys' and nine with 'girls'"),
+])
+def test_two_numbers_that_trade_places_are_swapped(evidence, claim, reason):
+    assert swapped_numbers(claim, evidence) == reason
+    assert judge(claim, evidence).reason.startswith("roles swapped")  # this check, or an earlier one of roles
+
+
+@pytest.mark.parametrize("evidence,claim", [
+    ("Prices fell from 5% to 3% over the year.", "Over the year, prices fell to 3% from 5%."),
+    ("The rebels said they would free 12 soldiers and 30 civilians.", "The rebels would free 30 civilians and 12 soldiers."),
+    ("Sales rose 4% in France and 7% in Spain.", "Sales rose 7% in Spain and 4% in France."),
+])
+def test_numbers_kept_with_their_words_in_another_order_are_not_swapped(evidence, claim):
+    assert swapped_numbers(claim, evidence) == ""
