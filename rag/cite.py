@@ -403,7 +403,7 @@ def _folded(word: str, stem: str) -> str:
 
 
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
-             person: dict[str, str]) -> str:
+             person: dict[str, str], claim: str = "", claim_word: str = "") -> str:
     """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or ""."""
     subject, obj = _subject_object(claim_names, i)
     e_subject, e_obj = _subject_object(evidence_names, at)
@@ -412,7 +412,7 @@ def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str
     # "Kim said" where the source has "Xi said", Kim being someone else in it: the doer changed
     if i and at and subject and e_subject and subject != e_subject and subject in evidence_names and \
             claim_names[i - 1] == subject and evidence_names[at - 1] == e_subject and \
-            _doer_confirmed(evidence, word, subject, person):
+            _doer_confirmed(evidence, word, subject, person) and _doer_may_be(claim, claim_word, subject, person):
         return f"roles swapped: in the source {e_subject.title()} {word}"
     return ""
 
@@ -423,6 +423,16 @@ def _doer_confirmed(evidence: str, word: str, name: str, person: dict[str, str])
     from rag.syntax import doers
 
     return not any(person.get(w) == name for phrase in doers(evidence, word) for w in phrase)
+
+
+def _doer_may_be(claim: str, word: str, name: str, person: dict[str, str]) -> bool:
+    """Whether the parse lets `name` be the claim's doer of `word`: not when it gives a doer named otherwise
+    ("Jake Wood, the first head of GHF, resigned" has Wood resign, although GHF is the name just before
+    "resigned"); a doer without a name ("he", "a spokesman for X") may be the name before the verb."""
+    from rag.syntax import doers
+
+    named = [person[w] for phrase in doers(claim, word) for w in phrase if w in person]
+    return not named or name in named
 
 
 _MARKERS = ("to", "from", "by", "against")  # a name after one of these has that part: sender, target, ...
@@ -676,7 +686,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         # the same voice only: "Boston was led by Brown" is "Brown led Boston", so word order says nothing
         places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word) and
                   (w in evidence_passive) == (word in claim_passive)]
-        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person) for at in places]
+        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person, claim, word)
+                 for at in places]
         if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
             return fail(swaps[0])
     turned = turned_owner(claim, evidence)  # after the roles: a verb moved to another owner is a swap

@@ -320,3 +320,11 @@ def test_a_names_acronym_or_hyphened_description_is_the_sources_name():
     assert not judge("The Trump-vetoed tax bill is before the United States Congress.", evidence).supported
     assert judge("Governor Phil Murphy and NJ Transit CEO Kris Kolluri spoke.", "New Jersey Governor Phil Murphy "
                  "and NJ Transit's Chief Executive Officer Kris Kolluri spoke.").supported
+
+
+def test_a_name_in_an_apposition_before_the_verb_is_not_its_doer():
+    evidence = "The first chair of UNICEF, Maria Lind, resigned on Monday, citing pressure."
+    assert judge("Maria Lind, the first chair of UNICEF, resigned on Monday.", evidence).supported
+    # a doer without a name may still be the name before the verb: the spokesman's side is swapped
+    evidence = 'A spokesman for Leeds Council said: "The problem is with Royal Mail."'
+    assert not judge('A spokesman for Royal Mail said: "The problem is with Leeds Council."', evidence).supported
