@@ -176,6 +176,12 @@ def _negations(words: list[str]) -> int:
     return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") or (w == "yet" and nxt == "to")  # "have yet to"
                for w, nxt in zip(words, words[1:] + [""]))
 
+def _negated(words: list[str]) -> list[str]:
+    """The word each negation bears on, past adverbs and raising verbs: "no longer expect" -> "expect"."""
+    return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING), "")
+            for i, w in enumerate(words[:-1]) if w in _NEGATORS or (w == "yet" and words[i + 1] == "to")]
+
+
 NUMERIC_WORDS = frozenset((
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
@@ -649,12 +655,10 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
     if _negations(claim_words) != _negations(evidence_words):
-        negated_here = [next((v for v in evidence_words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and
-                              v not in _RAISING), "")
-                        for i, w in enumerate(evidence_words[:-1])
-                        if w in _NEGATORS or (w == "yet" and evidence_words[i + 1] == "to")]  # "no longer expect"
-        claim_bases = {_base(w) for w in claim_words}
-        if _negations(claim_words) > _negations(evidence_words) or any(_base(w) in claim_bases for w in negated_here):
+        # a verb the source negates that the claim has without its negation ("have not responded" is kept)
+        claim_bases = {_base(w) for w in claim_words} - {_base(w) for w in _negated(claim_words)}
+        if _negations(claim_words) > _negations(evidence_words) or \
+                any(_base(w) in claim_bases for w in _negated(evidence_words)):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}

@@ -328,3 +328,9 @@ def test_a_name_in_an_apposition_before_the_verb_is_not_its_doer():
     # a doer without a name may still be the name before the verb: the spokesman's side is swapped
     evidence = 'A spokesman for Leeds Council said: "The problem is with Royal Mail."'
     assert not judge('A spokesman for Royal Mail said: "The problem is with Leeds Council."', evidence).supported
+
+
+def test_a_negation_the_claim_keeps_is_not_dropped_because_another_is():
+    evidence = "The firms have not paid their staff. They have not answered our letters, the union says."
+    assert judge("The union says the firms have not answered its letters.", evidence).supported
+    assert judge("The union says the firms have answered its letters.", evidence).reason == "negated"
