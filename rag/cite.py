@@ -446,11 +446,25 @@ _BEFORE_NAME = frozenset(("the", "a", "an", "its", "his", "her", "their", *(t.lo
                           *HEAD_NOUNS[PERSON].split()))
 
 
-def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+def _pauses(text: str) -> list[bool]:
+    """For each of `_words(text)`, whether a quote mark, dash, bracket, colon or semicolon follows it (not a
+    comma, which lists and describes too): _pauses('to PBS," White House') -> [False, True, False, False]"""
+    out = []
+    matches = list(_RAW_WORD.finditer(text))
+    for m, nxt in zip(matches, matches[1:] + [None]):
+        between = text[m.end():nxt.start() if nxt else len(text)]
+        words = _words(m.group())
+        out += [False] * (len(words) - 1) + [bool(re.search(r"[;:\"“”()—–]", between))] if words else []
+    return out
+
+
+def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = frozenset(),
+            pauses: list[bool] | None = None) -> dict[str, set[str]]:
     """The names each marker word governs, the last of a run of descriptions: "a letter to North Korean
     leader Kim Jong Un" gives {'to': {'kim'}}; up to two other words may describe the first name ("by
     parts maker Robert Bosch"), but not a verb ("to visit Beijing"); names joined by "and" count for the same
-    marker."""
+    marker. The run ends at a punctuation mark (`pauses`): "to PBS," White House spokesperson Harrison
+    Fields said" governs PBS alone."""
     from rag.syntax import NOT_A_SIDE  # the parser's module, not loaded to check a quote
 
     out: dict[str, set[str]] = {}
@@ -465,6 +479,8 @@ def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = f
                 out.setdefault(word, set()).add(last)
             last = names[j] or last
             j += 1
+            if pauses and len(pauses) == len(words) and pauses[j - 1]:
+                break
         if last:
             out.setdefault(word, set()).add(last)
     return out
@@ -475,8 +491,8 @@ def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, f
     sends it "to Trump", Kim being in the source in another part and Trump in the claim."""
     from rag.syntax import verbs
 
-    ours = _marked(_words(claim), claim_names, verbs(claim))
-    theirs = _marked(_words(evidence), evidence_names, verbs(evidence))
+    ours = _marked(_words(claim), claim_names, verbs(claim), _pauses(claim))
+    theirs = _marked(_words(evidence), evidence_names, verbs(evidence), _pauses(evidence))
     for marker, names in ours.items():
         for name in sorted(names - theirs.get(marker, set())):
             other = sorted(n for n in theirs.get(marker, set()) - names if n in claim_names)

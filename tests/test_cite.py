@@ -334,3 +334,12 @@ def test_a_negation_the_claim_keeps_is_not_dropped_because_another_is():
     evidence = "The firms have not paid their staff. They have not answered our letters, the union says."
     assert judge("The union says the firms have not answered its letters.", evidence).supported
     assert judge("The union says the firms have answered its letters.", evidence).reason == "negated"
+
+
+def test_a_marker_governs_no_name_past_the_end_of_a_quote():
+    evidence = '"The mayor will limit funding to the Met and the Tate," City Hall spokesperson Ann Cole said.'
+    assert judge("City Hall spokesperson Ann Cole said the mayor will limit funding to the Met and the Tate.",
+                 evidence).supported
+    evidence = '"The mayor sent the letter to Bob Tate," City Hall spokesperson Ann Cole said.'
+    assert judge("City Hall spokesperson Bob Tate said the mayor sent the letter to Ann Cole.", evidence).reason == \
+        "roles swapped: the source has 'to Bob Tate', not 'to Ann Cole'"
