@@ -395,6 +395,15 @@ def _base(word: str) -> str:
     return next((t for t in tries if t in OPPOSITE), _folded(word, stem))
 
 
+def _bases(word: str) -> set[str]:
+    """A word's base form, and its lemma where it is irregular (WordNet's exceptions): _bases("said") ->
+    {'said', 'say'}"""
+    from rag.opposites import lexicon
+
+    irregular = lexicon().exceptions.get(word.lower())
+    return {_base(word)} | ({irregular} if irregular else set())
+
+
 def _folded(word: str, stem: str) -> str:
     """The same form for a word's inflections, where the antonym list does not know it: "regretted" and
     "regret", "allows" and "allow", "carries" and "carry" (both sides of a comparison go through it).
@@ -672,9 +681,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail("negated")
     if _negations(claim_words) != _negations(evidence_words):
         # a verb the source negates that the claim has without its negation ("have not responded" is kept)
-        claim_bases = {_base(w) for w in claim_words} - {_base(w) for w in _negated(claim_words)}
+        claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in _negated(claim_words) for b in _bases(w)}
         if _negations(claim_words) > _negations(evidence_words) or \
-                any(_base(w) in claim_bases for w in _negated(evidence_words)):
+                any(_bases(w) & claim_bases for w in _negated(evidence_words)):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}

@@ -343,3 +343,9 @@ def test_a_marker_governs_no_name_past_the_end_of_a_quote():
     evidence = '"The mayor sent the letter to Bob Tate," City Hall spokesperson Ann Cole said.'
     assert judge("City Hall spokesperson Bob Tate said the mayor sent the letter to Ann Cole.", evidence).reason == \
         "roles swapped: the source has 'to Bob Tate', not 'to Ann Cole'"
+
+
+def test_a_negation_dropped_from_an_irregular_verb_is_caught():
+    evidence = "The minister did not say when the ban would start."
+    assert judge("The minister said the ban would start immediately.", evidence).reason == "negated"
+    assert judge("The minister did not say when the ban would start.", evidence).supported
