@@ -76,7 +76,12 @@ MARKET_PAIRS = (
     "acceleration/deceleration acceleration/slowdown inflation/deflation better/worse best/worst "
     "premium/discount tighten/loosen hawk/dove add/shed hire/fire hike/cut upside/downside buyer/seller "
     "ahead/behind advocate/opponent supporter/opponent advocate/critic supporter/critic")
-OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS)  # lemma -> its opposites
+# Points of the compass exclude each other ("northeast France" is not "northwest France"), but not the points
+# they lie between ("north-west" may be written for "northwest"); WordNet pairs only north/south and east/west.
+_POINTS = "north south east west northeast northwest southeast southwest".split()
+COMPASS_PAIRS = " ".join(f"{a}{end}/{b}{end}" for end in ("", "ern") for i, a in enumerate(_POINTS)
+                         for b in _POINTS[i + 1:] if a not in b)
+OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS, COMPASS_PAIRS)  # lemma -> its opposites
 # Which way a word of market news moves what it is said of: up (1) or down (-1). Two runs a claim and its source
 # swap, one up and one down, say opposite things ("revised higher" / "lowered"), whichever way round.
 DIRECTION = {**dict.fromkeys((

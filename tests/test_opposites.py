@@ -149,3 +149,12 @@ def test_direction_reads_curated_words_both_ways_then_the_inquirer():
     assert (lex.moves("lowered"), lex.moves("higher"), lex.moves("slowly"), lex.moves("beat")) == (-1, 1, -1, 1)
     assert opposites.OPPOSITE["miss"] >= {"beat"} and "miss" in opposites.OPPOSITE["beat"]
     assert lex.moves("letter") == 0
+
+
+def test_points_of_the_compass_exclude_each_other_but_not_the_points_they_lie_between():
+    evidence = "The storm hit towns in northwest Spain and the southern coast of France."
+    assert judge("The storm hit towns in northeast Spain.", evidence).reason == \
+        "'northeast' contradicts the source's 'northwest'"
+    assert judge("The storm hit the northern coast of France.", evidence).reason == \
+        "'northern' contradicts the source's 'southern'"
+    assert judge("The storm hit towns in north-west Spain.", evidence).supported
