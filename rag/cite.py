@@ -356,6 +356,26 @@ def _named_before(claim: str, name: str, evidence: str, context: str) -> bool:
     return refers and all(w in set(_words(context)) for w in _words(name))
 
 
+def _fills_description(parts: list[str], claim_words: list[str], evidence_words: list[str], evidence: str,
+                       context: str) -> bool:
+    """Whether a claim's name stands where the source has a pronoun or a short description without a name, and
+    the span's context names it: "supporting Amnesty" for "supporting it", Amnesty named in the sentence before.
+    Not a name put for another name ("Putin" for the source's "Xi"), one the source has in part ("Boris Johnson"
+    for its "Johnson"), or one in a long run that difflib could not align word for word."""
+    from difflib import SequenceMatcher
+
+    if not context or not parts or not all(p in set(_words(context)) for p in parts) or set(parts) & set(evidence_words):
+        return False
+    named = {w for n in _names_in(evidence) for w in _words(n)}
+    at = next((i for i in range(len(claim_words) - len(parts) + 1) if claim_words[i:i + len(parts)] == parts), None)
+    if at is None:
+        return False
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, claim_words, evidence_words, autojunk=False).get_opcodes():
+        if tag == "replace" and i1 <= at and at + len(parts) <= i2:
+            return i2 - i1 <= len(parts) + 2 and j2 - j1 <= MAX_SWAP and not named & set(evidence_words[j1:j2])
+    return False
+
+
 def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
     """Whether a name stands for a country the source names otherwise: "Pyongyang", "the DPRK" or
     "North Koreans" for the source's "North Korea" (`rag.places`). A capital named as a place ("a briefing
@@ -675,7 +695,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not _by_initials(name, parts, evidence, evidence_words) and \
-                not (at == 0 and _named_before(claim, name, evidence, context)):
+                not (at == 0 and _named_before(claim, name, evidence, context)) and \
+                not _fills_description(parts, claim_words, evidence_words, evidence, context):
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")

@@ -349,3 +349,15 @@ def test_a_negation_dropped_from_an_irregular_verb_is_caught():
     evidence = "The minister did not say when the ban would start."
     assert judge("The minister said the ban would start immediately.", evidence).reason == "negated"
     assert judge("The minister did not say when the ban would start.", evidence).supported
+
+
+def test_a_name_may_fill_a_pronoun_or_description_from_the_spans_context():
+    evidence = "The designation means that those accused of supporting it will face criminal prosecution."
+    context = "Russia bans Amnesty\nRussia has designated Amnesty International an undesirable organisation."
+    assert judge("Those accused of supporting Amnesty will face criminal prosecution.", evidence, context=context).supported
+    # not a name the context lacks, nor one put for a name of the source
+    assert judge("Those accused of supporting Greenpeace will face criminal prosecution.", evidence,
+                 context=context).reason == "name 'Greenpeace' not in the source"
+    evidence = "The designation means that those accused of supporting Oxfam will face criminal prosecution."
+    assert not judge("Those accused of supporting Amnesty will face criminal prosecution.", evidence,
+                     context=context).supported
