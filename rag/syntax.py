@@ -318,7 +318,8 @@ def sides(text: str) -> tuple[Side, ...]:
 def _owner(verb):
     """Whose a verb is: its own subject (a relative clause's "which" or "who" is the noun it hangs on), else
     the noun just before it ("- European shares fell", which the parser may read as part of the clause
-    before), else the doer it takes from its head verb."""
+    before), else the subject of a passive verb it is joined to or hangs on, else the doer it takes from its
+    head verb."""
     own = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
     if own is not None and own.lower_ in _RELATIVE and verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
         return verb.head  # "the Greens, which won 15.6%": the Greens won
@@ -327,6 +328,9 @@ def _owner(verb):
     before = next((t for t in reversed(verb.doc[verb.sent.start:verb.i]) if t.pos_ not in ("ADV", "AUX", "PART")), None)
     if before is not None and before.pos_ in ("NOUN", "PROPN"):
         return before
+    head = verb.head
+    if verb.dep_ in ("conj", "advcl") and head.i != verb.i and any(c.dep_ == "nsubjpass" for c in head.children):
+        return _owner(head)  # "was hit by fireworks and placed in a coma": the one hit was placed, not the fireworks
     return _doer(verb)
 
 

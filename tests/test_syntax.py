@@ -108,3 +108,13 @@ def test_a_verbs_poles_are_the_same_in_either_voice():
 def test_a_passive_is_read_from_the_parse():
     assert syntax.passives("Boston was led on Sunday by Jaylen Brown.") == {"led"}
     assert syntax.passives("Jaylen Brown led Boston on Sunday.") == frozenset()
+
+
+def test_a_verb_joined_to_a_passive_one_is_its_subjects():
+    owned = {item: words for item, words, _ in syntax.owners(
+        "A firefighter was struck by debris in Lyon and taken to hospital with burns, officials said.")}
+    assert owned["take"] == owned["strike"] == frozenset({"firefighter"})
+    from rag.cite import judge
+
+    assert judge("A firefighter was taken to hospital after being struck by debris in Lyon.",
+                 "A firefighter was struck by debris in Lyon and taken to hospital with burns, officials said.").supported
