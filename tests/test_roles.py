@@ -215,3 +215,9 @@ def test_two_numbers_that_trade_places_are_swapped(evidence, claim, reason):
 ])
 def test_numbers_kept_with_their_words_in_another_order_are_not_swapped(evidence, claim):
     assert swapped_numbers(claim, evidence) == ""
+
+
+def test_compared_to_is_no_end_of_a_move():
+    evidence = "Data from the statistics bureau show exports jumped 8.1% in April when compared to the previous year."
+    assert swapped_sides("Statistics bureau data show exports rose 8.1% in April from a year earlier.", evidence) == ""
+    assert swapped_sides("The talks moved from Friday to Monday.", "The talks moved from Monday to Friday.")
