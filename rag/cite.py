@@ -11,9 +11,9 @@ verbatim quote.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.text import split_sentences
 from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
@@ -287,11 +287,12 @@ def _initials_of(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return len(short) == 1 and _spelled_out(short[0], list(long_)) == list(long_)
 
 
-def _name_words(name: str, evidence_words: list[str]) -> list[str]:
+def _name_words(name: str, evidence_words: list[str], evidence: str = "") -> list[str]:
     """The words of a claim's name that the source must have: an acronym the source spells out stands for its
     words ("US Congress" for "United States Congress", "NJ Transit CEO" for "NJ Transit's Chief Executive
-    Officer"), and the lowercase part of a hyphened word may be a synonym of a source's word ("Trump-backed"
-    for "championed by Trump"). _name_words("US Congress", ["united", "states", "congress"]) -> ['congress']"""
+    Officer"), a country the source names in another form stands for it ("Japan's Nippon Steel" for "the
+    Japanese company Nippon Steel"), and the lowercase part of a hyphened word may be a synonym of a
+    source's word ("Trump-backed" for "championed by Trump"). _name_words("US Congress", ["united", "states", "congress"]) -> ['congress']"""
     out = []
     for token in name.split():
         pieces = token.split("-")
@@ -301,6 +302,8 @@ def _name_words(name: str, evidence_words: list[str]) -> list[str]:
             words = _words(piece)
             if len(words) == 1 and piece.isupper() and _spelled_out(words[0], evidence_words):
                 continue
+            if evidence and not set(words) <= set(evidence_words) and _country_of(piece) in _countries(evidence):
+                continue  # "Japan's Nippon Steel" for "the Japanese company Nippon Steel"
             out += words
     return out
 
@@ -374,6 +377,19 @@ def _fills_description(parts: list[str], claim_words: list[str], evidence_words:
         if tag == "replace" and i1 <= at and at + len(parts) <= i2:
             return i2 - i1 <= len(parts) + 2 and j2 - j1 <= MAX_SWAP and not named & set(evidence_words[j1:j2])
     return False
+
+
+def _country_of(word: str) -> str | None:
+    from rag.places import country
+
+    return country(re.sub(r"['’]s$", "", word), capitals=False)
+
+
+@lru_cache(maxsize=256)
+def _countries(evidence: str) -> frozenset[str]:
+    from rag.places import countries_in
+
+    return frozenset(countries_in(_names_in(evidence)))
 
 
 def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
@@ -691,7 +707,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for at, name in enumerate(_names_in(claim)):
-        parts = _name_words(name, evidence_words)
+        parts = _name_words(name, evidence_words, evidence)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not _by_initials(name, parts, evidence, evidence_words) and \

@@ -361,3 +361,10 @@ def test_a_name_may_fill_a_pronoun_or_description_from_the_spans_context():
     evidence = "The designation means that those accused of supporting Oxfam will face criminal prosecution."
     assert not judge("Those accused of supporting Amnesty will face criminal prosecution.", evidence,
                      context=context).supported
+
+
+def test_a_country_in_a_name_may_be_the_sources_nationality():
+    evidence = "He celebrated a deal between the American steelmaker and the Japanese company Nippon Steel."
+    assert judge("He celebrated a deal between the American steelmaker and Japan's Nippon Steel.", evidence).supported
+    assert judge("He celebrated a deal between the American steelmaker and Korea's Nippon Steel.", evidence).reason == \
+        "name 'Korea Nippon Steel' not in the source"
