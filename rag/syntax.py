@@ -283,6 +283,9 @@ def poles(text: str) -> tuple[Poles, ...]:
         # its own subject or "by" only: a doer taken from a head verb ("..., having replaced X") is that verb's
         doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) else None
         target = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        # a relative clause's "which" or "who" is the noun it hangs on ("the University, which contacted X")
+        doer, target = (token.head if pole is not None and pole.lower_ in _RELATIVE and token.dep_ == "relcl" and
+                        token.head.pos_ in ("NOUN", "PROPN") else pole for pole in (doer, target))
         held = {t.i for pole in (doer, target) if pole is not None for t in _own_words(pole)}
         rest = _things(t for t in token.subtree if t.i not in held)
         words = [sorted(_own_words(pole), key=lambda t: t.i) if pole is not None else [] for pole in (doer, target)]

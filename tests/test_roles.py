@@ -221,3 +221,10 @@ def test_compared_to_is_no_end_of_a_move():
     evidence = "Data from the statistics bureau show exports jumped 8.1% in April when compared to the previous year."
     assert swapped_sides("Statistics bureau data show exports rose 8.1% in April from a year earlier.", evidence) == ""
     assert swapped_sides("The talks moved from Friday to Monday.", "The talks moved from Monday to Friday.")
+
+
+def test_a_relative_clauses_which_is_the_noun_it_hangs_on():
+    evidence = "The paintings were returned by the Louvre, which in 2021 contacted the city museum in Lagos."
+    claim = "The city museum in Lagos contacted the Louvre in 2021."
+    assert swapped_slot(claim, evidence).startswith("roles swapped: in the source the Louvre does the 'contacted'")
+    assert swapped_slot("The Louvre contacted the city museum in Lagos in 2021.", evidence) == ""
