@@ -80,6 +80,24 @@ def swapped_numbers(claim: str, evidence: str) -> str:
     return ""
 
 
+def swapped_result(claim: str, evidence: str) -> str:
+    """Why the claim has the other side lose, or "": "The Nuggets beat the Thunder" for the source's "the
+    Thunder's home win over the Nuggets", each side named in both (`rag.syntax.losers`)."""
+    from rag.syntax import losers, things
+
+    theirs = losers(evidence)
+    if not theirs:
+        return ""
+    claim_things, evidence_things = things(claim), things(evidence)
+    for ours, written in losers(claim):
+        if any(ours & lost for lost, _ in theirs) or not ours & evidence_things:
+            continue
+        lost, lost_written = next(((lost, w) for lost, w in theirs if lost & claim_things), (None, ""))
+        if lost is not None and not lost & ours:
+            return f"roles swapped: in the source {lost_written} lost, not {written}"
+    return ""
+
+
 def reordered(claim: str, evidence: str) -> str:
     """Why the claim lists in another order two things that the source pairs with others "respectively", or
     "": "beat Idlewild and Travis into second and third place respectively" for "Travis and Idlewild"."""

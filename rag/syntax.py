@@ -294,6 +294,41 @@ def poles(text: str) -> tuple[Poles, ...]:
     return tuple(out)
 
 
+# Verbs whose object lost to their subject ("Arsenal beat Chelsea"), and nouns whose "over" lost ("a win over X")
+BEATING = frozenset("beat defeat rout thrash edge overcome outscore outplay crush steamroll down stun upset "
+                    "eliminate oust overpower trounce hammer".split())
+WINNING = frozenset("win victory triumph".split())
+
+
+@lru_cache(maxsize=2048)
+def things(text: str) -> frozenset[str]:
+    """The telling words of a whole text (`_things`): things("Arsenal beat Chelsea.") -> {'arsenal', 'chelsea'}"""
+    return _things(_parse(text))
+
+
+@lru_cache(maxsize=2048)
+def losers(text: str) -> tuple[tuple[frozenset[str], str], ...]:
+    """Who lost, as the things of its phrase and the phrase as written: the object of a verb of beating
+    (`BEATING`), what a win is "over", the subject of "lost to" or of a passive "was beaten":
+    losers("Arsenal beat the visiting Chelsea 2-0.") -> ((frozenset({'chelsea'}), 'the visiting Chelsea'),)"""
+    out = []
+    for token in _parse(text):
+        lemma = token.lemma_.lower()
+        found = None
+        if token.pos_ == "VERB" and lemma in BEATING:  # "beat City 3-1" may parse with the score as the object
+            found = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass") and c.pos_ != "NUM"), None) or \
+                next((c for c in token.children if c.dep_ == "npadvmod" and c.pos_ in ("NOUN", "PROPN")), None)
+        elif token.pos_ == "VERB" and lemma == "lose" and any(c.lower_ == "to" for c in token.children):
+            found = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        elif token.lower_ == "over" and token.head.lemma_.lower() in WINNING:
+            found = next((c for c in token.children if c.dep_ == "pobj"), None)
+        if found is not None and found.lower_ not in _RELATIVE:
+            phrase = sorted((t for t in _own_words(found) if t.pos_ not in ("NUM", "SYM", "PUNCT")), key=lambda t: t.i)
+            if _things(phrase):  # the side without its score ("the Thunder 125-93")
+                out.append((_things(phrase), _written(text, phrase)))
+    return tuple(out)
+
+
 @lru_cache(maxsize=2048)
 def sides(text: str) -> tuple[Side, ...]:
     """Each side word with the things it governs and those of the rest of its sentence; a "than" that opens a

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import crossed, reordered, swapped_numbers, swapped_sides, swapped_slot, turned_owner
+from rag.roles import crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, turned_owner
 
 
 @pytest.mark.parametrize("evidence,claim,reason", [
@@ -228,3 +228,16 @@ def test_a_relative_clauses_which_is_the_noun_it_hangs_on():
     claim = "The city museum in Lagos contacted the Louvre in 2021."
     assert swapped_slot(claim, evidence).startswith("roles swapped: in the source the Louvre does the 'contacted'")
     assert swapped_slot("The Louvre contacted the city museum in Lagos in 2021.", evidence) == ""
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("The Rovers beat City 3-1 at home.", "roles swapped: in the source the Rovers lost, not City"),
+    ("City lost to the Rovers 3-1.", "roles swapped: in the source the Rovers lost, not City"),
+    ("The Rovers' 3-1 home win over City came on Saturday.", "roles swapped: in the source the Rovers lost, not City"),
+    ("City beat the Rovers 3-1.", ""),
+    ("The Rovers lost 3-1 to City.", ""),
+    ("City's 3-1 victory over the Rovers came on Saturday.", ""),
+])
+def test_the_side_that_lost_is_kept(claim, reason):
+    evidence = "Smith scored twice as City came from behind to beat the Rovers 3-1 on Saturday."
+    assert swapped_result(claim, evidence) == reason
