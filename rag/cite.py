@@ -128,7 +128,7 @@ def support_score(claim: str, evidence: str) -> float:
     if not words:
         return 1.0
     have = set(tokenize(evidence))
-    numbers_in_evidence = set(_NUMBER.findall(evidence))
+    numbers_in_evidence = set(_NUMBER.findall(evidence)) | {_SPELLED[w] for w in have if w in _SPELLED}
     if any(num not in numbers_in_evidence for num in _NUMBER.findall(claim)):
         return 0.0
     return sum(w in have for w in words) / len(words)
@@ -188,6 +188,10 @@ NUMERIC_WORDS = frozenset((
     "million millions billion billions dozen dozens half quarter first second third fourth fifth sixth seventh "
     "eighth ninth tenth eleventh twelfth once twice").split())
 _TIMES = {"once": "one", "twice": "two", "one": "once", "two": "twice"}  # "twice runner-up", "two-time runner-up"
+# A count written out is its digits: "Ten people were wounded" for "left 10 people wounded", and back
+_SPELLED = dict(zip(("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                     "seventeen eighteen nineteen twenty").split(), map(str, range(1, 21))))
+_DIGITS = {d: w for w, d in _SPELLED.items()}
 _RAW_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|n['’]t")
 
 
@@ -689,13 +693,14 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return Judgment(False, score, reason)
 
     have = evidence.lower()
-    for number in _NUMBER.findall(claim):
-        if number not in set(_NUMBER.findall(evidence)):
-            return fail(f"number {number} not in the source")
     claim_words, evidence_words = _words(claim), _words(evidence)
+    evidence_numbers = set(_NUMBER.findall(evidence))
+    for number in _NUMBER.findall(claim):
+        if number not in evidence_numbers and _DIGITS.get(number) not in evidence_words:
+            return fail(f"number {number} not in the source")
     for word in claim_words:
         if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words) \
-                and _TIMES.get(word) not in evidence_words:
+                and _TIMES.get(word) not in evidence_words and _SPELLED.get(word) not in evidence_numbers:
             return fail(f"number '{word}' not in the source")
     evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
     for m in DATE_RE.finditer(claim):
@@ -708,6 +713,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for at, name in enumerate(_names_in(claim)):
+        if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0]):
+            name = name.split(" ", 1)[1]  # "Longtime IOC member": "IOC" is the name, "Longtime" opens the sentence
         parts = _name_words(name, evidence_words, evidence)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \

@@ -376,3 +376,17 @@ def test_a_more_general_word_is_no_new_fact_but_a_more_specific_one_is():
     evidence = "many ships on the routes have been diverted".split()
     assert _unrelated(["vessels"], evidence) == []  # a ship is a vessel
     assert _unrelated(["frigates"], evidence) == ["frigates"]  # a ship need not be a frigate
+
+
+def test_a_count_written_out_is_its_digits_and_an_opening_word_is_no_part_of_a_name():
+    evidence = "A shooting early Sunday left 10 people wounded, after five days of calm, police said."
+    assert judge("Ten people were wounded early Sunday, police said.", evidence).supported
+    assert judge("Eleven people were wounded early Sunday, police said.", evidence).reason == \
+        "number 'eleven' not in the source"
+    assert judge("Police said 5 days of calm ended early Sunday.", evidence).supported
+    # a digit inside another number is not the count ("4.1" holds no "four")
+    assert not judge("After four days of calm, 10 people were wounded.", "After five days of calm, 4.1% of 10 people "
+                     "were wounded.").supported
+    # "Although" opens the sentence: the name is Beijing
+    assert judge("Although Beijing was frustrated, it backed new UN measures.",
+                 "But Beijing was frustrated, and backed new UN measures.").reason != "name 'Although Beijing' not in the source"
