@@ -35,7 +35,7 @@ _PATIENT = {"dobj", "nsubjpass", "dative", "attr"}  # who or what it is done to
 _TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other party
 # Words that put what they govern on the other side of a relation from the rest of the clause: "grew faster than
 # X", "rose against X", "the site behind X", "unlike X", "from X to Y", "a premium to X", "supplied by X".
-_SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into after".split())
+_SIDE_WORDS = frozenset("than against versus vs vs. behind unlike over from to by into after near".split())
 NOT_A_SIDE = frozenset("according due thanks owing prior compared".split())  # "according to", "due to", "compared to"
 _OF_AFTER = frozenset("that those ahead instead".split())  # "half that of X", "ahead of X": "of" as a side word
 # Words too common in a phrase to tell two sides apart: "eBay Inc." is "eBay", "5 percent" is "5".

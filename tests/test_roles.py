@@ -241,3 +241,10 @@ def test_a_relative_clauses_which_is_the_noun_it_hangs_on():
 def test_the_side_that_lost_is_kept(claim, reason):
     evidence = "Smith scored twice as City came from behind to beat the Rovers 3-1 on Saturday."
     assert swapped_result(claim, evidence) == reason
+
+
+def test_what_is_near_what_is_kept():
+    evidence = "Police said the fire broke out on Elm Street near Oak Avenue, close to the station."
+    assert swapped_sides("Police said the fire broke out on Oak Avenue near Elm Street.", evidence) == \
+        "roles swapped: the source has 'near Oak Avenue', not 'near Elm Street'"
+    assert swapped_sides("Police said the fire broke out near Oak Avenue, on Elm Street.", evidence) == ""
