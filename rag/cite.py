@@ -584,6 +584,22 @@ def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
     return any(w not in partner.split() and w not in STOPWORDS and mine & lex.kin(w) for w in run)
 
 
+_AUXILIARIES = frozenset("is are was were be been being has have had do does did will would can could may might "
+                         "should shall must the a an of to in on at for and or but".split())
+
+
+def _said_otherwise(negated: list[str], claim_words: list[str], evidence_words: list[str]) -> bool:
+    """Whether the claim has, without a negation, a synonym of a verb the source negates, or a word one step
+    more general or specific than it, that the source itself does not have: "had been told" for "had not been
+    informed"."""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    new = [w for w in claim_words if w not in _AUXILIARIES and w not in evidence_words and w not in _negated(claim_words)]
+    return any(v and v not in STOPWORDS and (lex.synonyms(v) & lex.synonyms(w) or lex.broader(v) & lex.synonyms(w) or
+                                             lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
+
+
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
     """The words that share no WordNet sense, and no root, with any word of the source, nor are one step more
     general than one: a paraphrase's "described" (the source's "called"), "contribute" ("contribution") and
@@ -728,7 +744,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         # a verb the source negates that the claim has without its negation ("have not responded" is kept)
         claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in _negated(claim_words) for b in _bases(w)}
         if _negations(claim_words) > _negations(evidence_words) or \
-                any(_bases(w) & claim_bases for w in _negated(evidence_words)):
+                any(_bases(w) & claim_bases for w in _negated(evidence_words)) or \
+                _said_otherwise(_negated(evidence_words), claim_words, evidence_words):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
