@@ -245,8 +245,10 @@ def _things(tokens, kinds=("NOUN", "PROPN", "NUM")) -> frozenset[str]:
 def _side_word(token) -> str:
     if token.dep_ not in ("prep", "agent", "dative", "mark"):
         return ""
-    if token.lower_ == "of":
-        return f"{token.head.lower_} of" if token.head.lower_ in _OF_AFTER else ""
+    if token.lower_ == "of":  # "ahead of X"; "instead of X" may hang "instead" on "of"
+        lead = token.head.lower_ if token.head.lower_ in _OF_AFTER else \
+            next((c.lower_ for c in token.children if c.dep_ == "advmod" and c.lower_ in _OF_AFTER), "")
+        return f"{lead} of" if lead else ""
     if token.head.lower_ in NOT_A_SIDE:  # "according to X" says who says it, not a side
         return ""
     if token.dep_ == "mark" and token.lower_ != "than":

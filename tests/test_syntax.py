@@ -118,3 +118,8 @@ def test_a_verb_joined_to_a_passive_one_is_its_subjects():
 
     assert judge("A firefighter was taken to hospital after being struck by debris in Lyon.",
                  "A firefighter was struck by debris in Lyon and taken to hospital with burns, officials said.").supported
+
+
+def test_instead_of_is_a_side_however_the_parser_hangs_it():
+    (side,) = syntax.sides("The firm now ships 300 cars a week instead of 900 or 1,200.")
+    assert (side.marker, side.words) == ("instead of", frozenset({"900", "1,200"}))
