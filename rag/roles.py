@@ -17,7 +17,7 @@ def crossed(claim: str, evidence: str) -> str:
     """Why two verbs or numbers have each other's owners in the claim, or "": "shares fell while the euro rose"
     for the source's "the euro fell while shares rose", "X jumped 13 percent while Y rose 30 percent" for "X
     jumped 30 percent while Y rose 13 percent" (each once in each; an owner named in fewer words is the same)."""
-    from rag.syntax import owners
+    from rag.syntax import owners, passives
 
     def once(text: str) -> dict[str, tuple[frozenset[str], str]]:
         found = owners(text)
@@ -28,7 +28,9 @@ def crossed(claim: str, evidence: str) -> str:
         return a <= b or b <= a
 
     a, b = once(claim), once(evidence)
-    shared = sorted(set(a) & set(b))
+    # a verb in one voice here and the other there has its doer as owner on one side, what it acts on on the other
+    voiced = passives(claim, lemmas=True) ^ passives(evidence, lemmas=True)
+    shared = sorted((set(a) & set(b)) - voiced)
     for i, v in enumerate(shared):
         for w in shared[i + 1:]:
             (av, _), (aw, _), (bv, tv), (bw, tw) = a[v], a[w], b[v], b[w]

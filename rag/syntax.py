@@ -192,10 +192,10 @@ def verbs(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=2048)
-def passives(text: str) -> frozenset[str]:
-    """The verbs the parse reads as passive, lowercased: passives("Boston was led on Sunday by Brown.") ->
-    frozenset({'led'})"""
-    return frozenset(t.lower_ for t in _parse(text)
+def passives(text: str, lemmas: bool = False) -> frozenset[str]:
+    """The verbs the parse reads as passive, lowercased, or their lemmas: passives("Boston was led on Sunday by
+    Brown.") -> frozenset({'led'})"""
+    return frozenset(t.lemma_.lower() if lemmas else t.lower_ for t in _parse(text)
                      if t.pos_ == "VERB" and any(c.dep_ in ("auxpass", "nsubjpass") for c in t.children))
 
 

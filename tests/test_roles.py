@@ -248,3 +248,10 @@ def test_what_is_near_what_is_kept():
     assert swapped_sides("Police said the fire broke out on Oak Avenue near Elm Street.", evidence) == \
         "roles swapped: the source has 'near Oak Avenue', not 'near Elm Street'"
     assert swapped_sides("Police said the fire broke out near Oak Avenue, on Elm Street.", evidence) == ""
+
+
+def test_owners_are_not_compared_across_voices():
+    evidence = "They were among 12 sailors whose letters were seized by a captain to be sent to Lisbon."
+    assert crossed("A captain seized the 12 sailors' letters to send them to Lisbon.", evidence) == ""
+    # in the same voice, traded owners are still swapped
+    assert crossed("Exports fell while imports rose.", "Imports fell while exports rose.")
