@@ -19,7 +19,7 @@ from rag.text import split_sentences
 from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
-from rag.roles import crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, turned_owner
+from rag.roles import crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -765,7 +765,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(reversed_)
     moved = _moved(claim, evidence, claim_names, evidence_names, full) or swapped_sides(claim, evidence) or \
         reordered(claim, evidence) or swapped_slot(claim, evidence) or \
-        swapped_numbers(claim, evidence) or swapped_result(claim, evidence)
+        swapped_numbers(claim, evidence) or swapped_result(claim, evidence) or swapped_things(claim, evidence)
     if moved:
         return fail(moved)
     from rag.syntax import passives, verbs

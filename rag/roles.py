@@ -82,6 +82,37 @@ def swapped_numbers(claim: str, evidence: str) -> str:
     return ""
 
 
+def _word_neighbours(text: str) -> dict[str, tuple[str, str, int]]:
+    """Each content word written once in a text, with the word right before it and right after it, and where
+    it is: _word_neighbours("protect mice now") -> {'protect': ('', 'mice', 0), 'mice': ('protect', 'now', 1)}"""
+    tokens = _TOKEN.findall(text.lower().replace("’", "'"))
+    picked = [i for i, t in enumerate(tokens) if len(t) > 3 and t.isalpha() and t not in STOPWORDS]
+    written = [tokens[i] for i in picked]
+    return {tokens[i]: (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "", i)
+            for i in picked if written.count(tokens[i]) == 1}
+
+
+_LINKS = frozenset("and or".split())
+_NEAR = 4  # two things this many words apart or fewer may be one phrase reordered
+
+
+def swapped_things(claim: str, evidence: str) -> str:
+    """Why two things of the source trade places in the claim, or "": each has right before it the word the
+    other has there in the source, and not right after it ("protect primates ... trials in mice" for
+    "protect mice ... trials in primates"). Not a list in another order ("X and Y"), nor words reordered
+    within a few words ("a vaccine candidate developed" for "a candidate vaccine ... developed")."""
+    ours, theirs = _word_neighbours(claim), _word_neighbours(evidence)
+    shared = sorted(set(ours) & set(theirs))
+    for i, a in enumerate(shared):
+        for b in shared[i + 1:]:
+            x, y = theirs[a][0], theirs[b][0]
+            far = min(abs(ours[a][2] - ours[b][2]), abs(theirs[a][2] - theirs[b][2])) > _NEAR
+            if far and x and y and x != y and not {x, y} & _LINKS and ours[a][0] == y and ours[b][0] == x and \
+                    not (ours[a][1], ours[b][1]) == (theirs[a][1], theirs[b][1]) != (theirs[b][1], theirs[a][1]):
+                return f"roles swapped: the source has '{x} {a}' and '{y} {b}'"
+    return ""
+
+
 def swapped_result(claim: str, evidence: str) -> str:
     """Why the claim has the other side lose, or "": "The Nuggets beat the Thunder" for the source's "the
     Thunder's home win over the Nuggets", each side named in both (`rag.syntax.losers`)."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, turned_owner
+from rag.roles import (crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
+                       turned_owner)
 
 
 @pytest.mark.parametrize("evidence,claim,reason", [
@@ -255,3 +256,19 @@ def test_owners_are_not_compared_across_voices():
     assert crossed("A captain seized the 12 sailors' letters to send them to Lisbon.", evidence) == ""
     # in the same voice, traded owners are still swapped
     assert crossed("Exports fell while imports rose.", "Imports fell while exports rose.")
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("Tests show the drug can protect rats from the virus, and trials in dogs and pigs are underway.",
+     "roles swapped: the source has 'protect dogs' and 'in rats'"),
+    ("Trials in rats and pigs are underway, and tests show the drug can protect dogs from the virus.", ""),
+    ("Tests show the drug can protect dogs from the virus, and trials in pigs and rats are underway.", ""),
+])
+def test_two_things_that_trade_places_are_swapped(claim, reason):
+    evidence = "Tests show the drug can protect dogs from the virus, he said, and trials in rats and pigs are underway."
+    assert swapped_things(claim, evidence) == reason
+
+
+def test_words_reordered_within_a_phrase_are_not_swapped():
+    evidence = "A candidate vaccine against COVID-19 developed by Moderna appears to be safe."
+    assert swapped_things("A COVID-19 vaccine candidate developed by Moderna seems to be safe.", evidence) == ""
