@@ -231,19 +231,6 @@ def test_a_relative_clauses_which_is_the_noun_it_hangs_on():
     assert swapped_slot("The Louvre contacted the city museum in Lagos in 2021.", evidence) == ""
 
 
-@pytest.mark.parametrize("claim,reason", [
-    ("The Rovers beat City 3-1 at home.", "roles swapped: in the source the Rovers lost, not City"),
-    ("City lost to the Rovers 3-1.", "roles swapped: in the source the Rovers lost, not City"),
-    ("The Rovers' 3-1 home win over City came on Saturday.", "roles swapped: in the source the Rovers lost, not City"),
-    ("City beat the Rovers 3-1.", ""),
-    ("The Rovers lost 3-1 to City.", ""),
-    ("City's 3-1 victory over the Rovers came on Saturday.", ""),
-])
-def test_the_side_that_lost_is_kept(claim, reason):
-    evidence = "Smith scored twice as City came from behind to beat the Rovers 3-1 on Saturday."
-    assert swapped_result(claim, evidence) == reason
-
-
 def test_what_is_near_what_is_kept():
     evidence = "Police said the fire broke out on Elm Street near Oak Avenue, close to the station."
     assert swapped_sides("Police said the fire broke out on Oak Avenue near Elm Street.", evidence) == \
@@ -258,17 +245,28 @@ def test_owners_are_not_compared_across_voices():
     assert crossed("Exports fell while imports rose.", "Imports fell while exports rose.")
 
 
-@pytest.mark.parametrize("claim,reason", [
-    ("Tests show the drug can protect rats from the virus, and trials in dogs and pigs are underway.",
-     "roles swapped: the source has 'protect dogs' and 'in rats'"),
-    ("Trials in rats and pigs are underway, and tests show the drug can protect dogs from the virus.", ""),
-    ("Tests show the drug can protect dogs from the virus, and trials in pigs and rats are underway.", ""),
+_MATCH = "Smith scored twice as City came from behind to beat the Rovers 3-1 on Saturday."
+_TRIALS = "Tests show the drug can protect dogs from the virus, he said, and trials in rats and pigs are underway."
+
+
+@pytest.mark.parametrize("check,evidence,claim,reason", [
+    # the side that lost is kept
+    (swapped_result, _MATCH, "The Rovers beat City 3-1 at home.", "roles swapped: in the source the Rovers lost, not City"),
+    (swapped_result, _MATCH, "City lost to the Rovers 3-1.", "roles swapped: in the source the Rovers lost, not City"),
+    (swapped_result, _MATCH, "The Rovers' 3-1 home win over City came on Saturday.",
+     "roles swapped: in the source the Rovers lost, not City"),
+    (swapped_result, _MATCH, "City beat the Rovers 3-1.", ""),
+    (swapped_result, _MATCH, "The Rovers lost 3-1 to City.", ""),
+    (swapped_result, _MATCH, "City's 3-1 victory over the Rovers came on Saturday.", ""),
+    # two things that trade places are swapped; a list in another order, or a phrase reordered, is not
+    (swapped_things, _TRIALS, "Tests show the drug can protect rats from the virus, and trials in dogs and pigs are "
+     "underway.", "roles swapped: the source has 'protect dogs' and 'in rats'"),
+    (swapped_things, _TRIALS, "Trials in rats and pigs are underway, and tests show the drug can protect dogs from the "
+     "virus.", ""),
+    (swapped_things, _TRIALS, "Tests show the drug can protect dogs from the virus, and trials in pigs and rats are "
+     "underway.", ""),
+    (swapped_things, "A candidate vaccine against COVID-19 developed by Moderna appears to be safe.",
+     "A COVID-19 vaccine candidate developed by Moderna seems to be safe.", ""),
 ])
-def test_two_things_that_trade_places_are_swapped(claim, reason):
-    evidence = "Tests show the drug can protect dogs from the virus, he said, and trials in rats and pigs are underway."
-    assert swapped_things(claim, evidence) == reason
-
-
-def test_words_reordered_within_a_phrase_are_not_swapped():
-    evidence = "A candidate vaccine against COVID-19 developed by Moderna appears to be safe."
-    assert swapped_things("A COVID-19 vaccine candidate developed by Moderna seems to be safe.", evidence) == ""
+def test_who_won_and_which_thing_goes_where_are_kept(check, evidence, claim, reason):
+    assert check(claim, evidence) == reason
