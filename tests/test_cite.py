@@ -389,7 +389,8 @@ def test_a_count_written_out_is_its_digits_and_an_opening_word_is_no_part_of_a_n
                      "were wounded.").supported
     # "Although" opens the sentence: the name is Beijing
     assert judge("Although Beijing was frustrated, it backed new UN measures.",
-                 "But Beijing was frustrated, and backed new UN measures.").reason != "name 'Although Beijing' not in the source"
+                 "But Beijing was frustrated, and backed new UN measures.").reason != \
+        "name 'Although Beijing' not in the source"
 
 
 def test_a_dropped_negation_is_caught_through_a_near_synonym_of_its_verb():
