@@ -13,10 +13,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rag.text import split_sentences
-from rag.read import HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
+from rag.read import COUNTS, HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
 from rag.roles import (crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
@@ -129,7 +128,7 @@ def support_score(claim: str, evidence: str) -> float:
     if not words:
         return 1.0
     have = set(tokenize(evidence))
-    numbers_in_evidence = set(_NUMBER.findall(evidence)) | {_SPELLED[w] for w in have if w in _SPELLED}
+    numbers_in_evidence = set(_NUMBER.findall(evidence)) | {COUNTS[w] for w in have if w in COUNTS}
     if any(num not in numbers_in_evidence for num in _NUMBER.findall(claim)):
         return 0.0
     return sum(w in have for w in words) / len(words)
@@ -191,9 +190,7 @@ NUMERIC_WORDS = frozenset((
     "eighth ninth tenth eleventh twelfth once twice").split())
 _TIMES = {"once": "one", "twice": "two", "one": "once", "two": "twice"}  # "twice runner-up", "two-time runner-up"
 # A count written out is its digits: "Ten people were wounded" for "left 10 people wounded", and back
-_SPELLED = dict(zip(("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-                     "seventeen eighteen nineteen twenty").split(), map(str, range(1, 21))))
-_DIGITS = {d: w for w, d in _SPELLED.items()}
+_DIGITS = {d: w for w, d in COUNTS.items()}
 _RAW_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|n['’]t")
 
 
@@ -309,7 +306,7 @@ def _name_words(name: str, evidence_words: list[str], evidence: str = "") -> lis
             words = _words(piece)
             if len(words) == 1 and piece.isupper() and _spelled_out(words[0], evidence_words):
                 continue
-            if evidence and not set(words) <= set(evidence_words) and _country_of(piece) in _countries(evidence):
+            if evidence and not set(words) <= set(evidence_words) and _same_country(piece, evidence, as_place=True):
                 continue  # "Japan's Nippon Steel" for "the Japanese company Nippon Steel"
             out += words
     return out
@@ -386,19 +383,6 @@ def _fills_description(parts: list[str], claim_words: list[str], evidence_words:
     return False
 
 
-def _country_of(word: str) -> str | None:
-    from rag.places import country
-
-    return country(re.sub(r"['’]s$", "", word), capitals=False)
-
-
-@lru_cache(maxsize=256)
-def _countries(evidence: str) -> frozenset[str]:
-    from rag.places import countries_in
-
-    return frozenset(countries_in(_names_in(evidence)))
-
-
 def _same_country(name: str, evidence: str, as_place: bool = False) -> bool:
     """Whether a name stands for a country the source names otherwise: "Pyongyang", "the DPRK" or
     "North Koreans" for the source's "North Korea" (`rag.places`). A capital named as a place ("a briefing
@@ -461,7 +445,7 @@ def _folded(word: str, stem: str) -> str:
 
 
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
-             person: dict[str, str], claim: str = "", claim_word: str = "") -> str:
+             person: dict[str, str], claim: str, claim_word: str) -> str:
     """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or ""."""
     subject, obj = _subject_object(claim_names, i)
     e_subject, e_obj = _subject_object(evidence_names, at)
@@ -588,19 +572,16 @@ def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
     return any(w not in partner.split() and w not in STOPWORDS and mine & lex.kin(w) for w in run)
 
 
-_FUNCTION_WORDS = frozenset("is are was were be been being has have had do does did will would can could may might "
-                         "should shall must the a an of to in on at for and or but".split())
-
-
-def _said_otherwise(negated: list[str], claim_words: list[str], evidence_words: list[str]) -> bool:
+def _said_otherwise(negated: list[str], claim_negated: list[str], claim_words: list[str],
+                    evidence_words: list[str]) -> bool:
     """Whether the claim has, without a negation, a synonym of a verb the source negates, or a word one step
     more general or specific than it, that the source itself does not have: "had been told" for "had not been
     informed"."""
     from rag.opposites import lexicon
 
     lex = lexicon()
-    negated_here = set(_negated(claim_words))
-    new = [w for w in claim_words if w not in _FUNCTION_WORDS and w not in evidence_words and w not in negated_here]
+    new = [w for w in claim_words if (w not in STOPWORDS or w in _SPEECH_VERBS) and w not in evidence_words and
+           w not in claim_negated]  # "told" is a stopword, but a verb a negation may bear on
     return any(v and v not in STOPWORDS and (lex.synonyms(v) & lex.synonyms(w) or lex.broader(v) & lex.synonyms(w) or
                                              lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
 
@@ -721,7 +702,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
             return fail(f"number {number} not in the source")
     for word in claim_words:
         if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words) \
-                and _TIMES.get(word) not in evidence_words and _SPELLED.get(word) not in evidence_numbers:
+                and _TIMES.get(word) not in evidence_words and COUNTS.get(word) not in evidence_numbers:
             return fail(f"number '{word}' not in the source")
     evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
     for m in DATE_RE.finditer(claim):
@@ -747,10 +728,11 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail("negated")
     if _negations(claim_words) != _negations(evidence_words):
         # a verb the source negates that the claim has without its negation ("have not responded" is kept)
-        claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in _negated(claim_words) for b in _bases(w)}
+        claim_negated, evidence_negated = _negated(claim_words), _negated(evidence_words)
+        claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
         if _negations(claim_words) > _negations(evidence_words) or \
-                any(_bases(w) & claim_bases for w in _negated(evidence_words)) or \
-                _said_otherwise(_negated(evidence_words), claim_words, evidence_words):
+                any(_bases(w) & claim_bases for w in evidence_negated) or \
+                _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}

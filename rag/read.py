@@ -173,10 +173,12 @@ DATE_RE = re.compile(
     r"|\b(?:(?:last|next|this)\s)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"|\b(?i:(?:last|next|this|that|the same|the previous|the following) (?:week|month|year|spring|summer|autumn"
     r"|fall|winter|weekend)|today|yesterday|tomorrow|tonight|(?:\w+ )?(?:days|weeks|months|years) ago)\b")
-_NUMWORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-             "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+_COUNTS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+           "seventeen eighteen nineteen twenty")
+_NUMWORDS = (_COUNTS + " thirty forty fifty sixty seventy eighty ninety hundred thousand "
              "million billion trillion dozen dozens hundreds thousands millions half")
 NUMBER_WORDS = frozenset(_NUMWORDS.split())
+COUNTS = {w: str(n) for n, w in enumerate(_COUNTS.split(), 1)}  # a count written out and its digits: "ten" -> "10"
 NUMBER_RE = re.compile(
     r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|\d+(?:\.\d+)?)[- ](?:and a half )?"
     r"(?:decades?|years?|months?|weeks?|days?|hours?|minutes?|seconds?)\b(?![- ]old)|"

@@ -44,19 +44,23 @@ def crossed(claim: str, evidence: str) -> str:
 _TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+|%")
 
 
-def _number_neighbours(text: str, content: bool) -> dict[str, tuple[str, str]]:
-    """Each number written once in a text, with the word right before and right after it ("%" skipped), or
-    with the nearest ones that are no stopwords (`content`):
-    _number_neighbours("13 men and four women", True) -> {'13': ('', 'men'), 'four': ('men', 'women')}"""
+def _is_number(token: str) -> bool:
+    return token[0].isdigit() or token in NUMBER_WORDS
+
+
+def _neighbours(text: str, pick, content: bool = False) -> dict[str, tuple[str, str, int]]:
+    """Each token that `pick` accepts and the text writes once, with the token right before it and right after
+    it ("%" skipped), or the nearest ones that are no stopword and no number (`content`), and where it is:
+    _neighbours("13 men and four women", _is_number, True) -> {'13': ('', 'men', 0), 'four': ('men', 'women', 3)}"""
     tokens = [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
-    numbers = [i for i, t in enumerate(tokens) if t[0].isdigit() or t in NUMBER_WORDS]
-    written = [tokens[i] for i in numbers]
+    picked = [i for i, t in enumerate(tokens) if pick(t)]
+    written = [tokens[i] for i in picked]
 
-    def near(run: list[str]) -> str:
-        return next((t for t in run if not content or t not in STOPWORDS and not (t[0].isdigit() or t in NUMBER_WORDS)), "")
+    def near(run) -> str:
+        return next((t for t in run if not content or t not in STOPWORDS and not _is_number(t)), "")
 
-    return {tokens[i]: (near(tokens[i - 1::-1] if i else []), near(tokens[i + 1:]))
-            for i in numbers if written.count(tokens[i]) == 1}
+    return {tokens[i]: (near(reversed(tokens[:i])), near(tokens[i + 1:]), i)
+            for i in picked if written.count(tokens[i]) == 1}
 
 
 def swapped_numbers(claim: str, evidence: str) -> str:
@@ -65,7 +69,7 @@ def swapped_numbers(claim: str, evidence: str) -> str:
     deceased hostages" for "10 living and 18 deceased", "ticked up to 2.65% ... a low of 6.86%" for "to 6.86%
     ... a low of 2.65%"). Numbers listed in another order that keep their words on the other side are not
     swapped ("free 30 civilians and 12 soldiers" for "free 12 soldiers and 30 civilians")."""
-    near = {content: (_number_neighbours(claim, content), _number_neighbours(evidence, content))
+    near = {content: (_neighbours(claim, _is_number, content), _neighbours(evidence, _is_number, content))
             for content in (True, False)}
     ours_c, theirs_c = near[True]
     shared = sorted(set(ours_c) & set(theirs_c))
@@ -82,14 +86,8 @@ def swapped_numbers(claim: str, evidence: str) -> str:
     return ""
 
 
-def _word_neighbours(text: str) -> dict[str, tuple[str, str, int]]:
-    """Each content word written once in a text, with the word right before it and right after it, and where
-    it is: _word_neighbours("protect mice now") -> {'protect': ('', 'mice', 0), 'mice': ('protect', 'now', 1)}"""
-    tokens = _TOKEN.findall(text.lower().replace("’", "'"))
-    picked = [i for i, t in enumerate(tokens) if len(t) > 3 and t.isalpha() and t not in STOPWORDS]
-    written = [tokens[i] for i in picked]
-    return {tokens[i]: (tokens[i - 1] if i else "", tokens[i + 1] if i + 1 < len(tokens) else "", i)
-            for i in picked if written.count(tokens[i]) == 1}
+def _is_thing(token: str) -> bool:
+    return len(token) > 3 and token.isalpha() and token not in STOPWORDS
 
 
 _LINKS = frozenset("and or".split())
@@ -101,7 +99,7 @@ def swapped_things(claim: str, evidence: str) -> str:
     other has there in the source, and not right after it ("protect primates ... trials in mice" for
     "protect mice ... trials in primates"). Not a list in another order ("X and Y"), nor words reordered
     within a few words ("a vaccine candidate developed" for "a candidate vaccine ... developed")."""
-    ours, theirs = _word_neighbours(claim), _word_neighbours(evidence)
+    ours, theirs = _neighbours(claim, _is_thing), _neighbours(evidence, _is_thing)
     shared = sorted(set(ours) & set(theirs))
     for i, a in enumerate(shared):
         for b in shared[i + 1:]:

@@ -285,9 +285,7 @@ def poles(text: str) -> tuple[Poles, ...]:
         # its own subject or "by" only: a doer taken from a head verb ("..., having replaced X") is that verb's
         doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) else None
         target = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
-        # a relative clause's "which" or "who" is the noun it hangs on ("the University, which contacted X")
-        doer, target = (token.head if pole is not None and pole.lower_ in _RELATIVE and token.dep_ == "relcl" and
-                        token.head.pos_ in ("NOUN", "PROPN") else pole for pole in (doer, target))
+        doer, target = (_antecedent(pole, token) for pole in (doer, target))  # "the University, which contacted X"
         held = {t.i for pole in (doer, target) if pole is not None for t in _own_words(pole)}
         rest = _things(t for t in token.subtree if t.i not in held)
         words = [sorted(_own_words(pole), key=lambda t: t.i) if pole is not None else [] for pole in (doer, target)]
@@ -355,16 +353,21 @@ def sides(text: str) -> tuple[Side, ...]:
     return tuple(out)
 
 
+def _antecedent(pole, verb):
+    """The noun a relative clause's "which" or "who" stands for, else the word itself (None stays None)."""
+    if pole is not None and pole.lower_ in _RELATIVE and verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head
+    return pole
+
+
 def _owner(verb):
     """Whose a verb is: its own subject (a relative clause's "which" or "who" is the noun it hangs on), else
     the noun just before it ("- European shares fell", which the parser may read as part of the clause
     before), else the subject of a passive verb it is joined to or hangs on, else the doer it takes from its
     head verb."""
     own = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
-    if own is not None and own.lower_ in _RELATIVE and verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
-        return verb.head  # "the Greens, which won 15.6%": the Greens won
     if own is not None:
-        return own
+        return _antecedent(own, verb)  # "the Greens, which won 15.6%": the Greens won
     before = next((t for t in reversed(verb.doc[verb.sent.start:verb.i]) if t.pos_ not in ("ADV", "AUX", "PART")), None)
     if before is not None and before.pos_ in ("NOUN", "PROPN"):
         return before
