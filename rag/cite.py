@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text import split_sentences
-from rag.read import COUNTS, HEAD_NOUNS, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
+from rag.read import COUNTS, HEAD_NOUNS, MEASURES, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
 from rag.roles import (crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
@@ -128,8 +128,8 @@ def support_score(claim: str, evidence: str) -> float:
     if not words:
         return 1.0
     have = set(tokenize(evidence))
-    numbers_in_evidence = set(_NUMBER.findall(evidence)) | {COUNTS[w] for w in have if w in COUNTS}
-    if any(num not in numbers_in_evidence for num in _NUMBER.findall(claim)):
+    numbers_in_evidence = set(_NUMBER.findall(_in_years(evidence))) | {COUNTS[w] for w in have if w in COUNTS}
+    if any(num not in numbers_in_evidence for num in _NUMBER.findall(_in_years(claim))):
         return 0.0
     return sum(w in have for w in words) / len(words)
 
@@ -192,6 +192,57 @@ _TIMES = {"once": "one", "twice": "two", "one": "once", "two": "twice"}  # "twic
 # A count written out is its digits: "Ten people were wounded" for "left 10 people wounded", and back
 _DIGITS = {d: w for w, d in COUNTS.items()}
 _RAW_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|n['’]t")
+
+
+_LONG_SPANS = re.compile(r"\b(a|an|one|" + "|".join(COUNTS) + r"|\d+)\s+(decade|centur)(?:y|ies|s)\b", re.I)
+
+
+def _in_years(text: str) -> str:
+    """Decades and centuries counted in years, so that either way of writing one compares with the other:
+    _in_years("for three decades") -> "for 30 years" """
+    def years(m: re.Match) -> str:
+        count = m.group(1).lower()
+        n = 1 if count in ("a", "an") else int(COUNTS.get(count, count))
+        return f"{n * (10 if m.group(2).lower() == 'decade' else 100)} years"
+    return _LONG_SPANS.sub(years, text)
+
+
+_MULTIPLE = re.compile(r"\b(?:(doubl|tripl|quadrupl|halv)(?:e|es|ed|ing)|(two|three|four|five|ten)fold)\b", re.I)
+_FOLDS = {"doubl": "two", "tripl": "three", "quadrupl": "four", "halv": "half"}
+
+
+def _multiples(text: str) -> dict[str, str]:
+    """How many times over a text says something grew or shrank, as written: _multiples("Cases have
+    doubled, and deaths tripled") -> {'two': 'doubled', 'three': 'tripled'}"""
+    return {_FOLDS.get(m.group(1).lower(), "") if m.group(1) else m.group(2).lower(): m.group()
+            for m in _MULTIPLE.finditer(text)}
+
+
+_MEASURED = re.compile(r"(?<![\w.,])(\d[\d,]*(?:\.\d+)?)(?:\s|-)?(" + "|".join(
+    re.escape(u) for u in sorted(MEASURES, key=len, reverse=True)) + r")\b", re.I)
+
+
+def _measures(text: str) -> dict[str, dict[str, str]]:
+    """Each number a text gives in a unit of measure, with the units (as written) it is given in:
+    _measures("25 miles (40 kilometers)") -> {'25': {'mile': 'miles'}, '40': {'kilometre': 'kilometers'}}"""
+    out: dict[str, dict[str, str]] = {}
+    for m in _MEASURED.finditer(text):
+        out.setdefault(m.group(1), {})[MEASURES[m.group(2).lower()]] = m.group(2)
+    return out
+
+
+def _number_differs(claim: str, evidence: str) -> str:
+    """Why a number the source has means something else in the claim, or "": another multiple ("tripled"
+    for "doubled"), or the source's figure in another unit ("40 miles" for "25 miles (40 kilometers)")."""
+    ours, theirs = _multiples(claim), _multiples(evidence)
+    if set(ours) - set(theirs) and set(theirs) - set(ours):
+        return f"number differs: {ours[min(set(ours) - set(theirs))]} vs {theirs[min(set(theirs) - set(ours))]}"
+    measured = _measures(evidence)
+    for number, units in _measures(claim).items():
+        given = measured.get(number, {})
+        if given and not set(units) & set(given):
+            return f"number differs: {number} {min(units.values())} vs {number} {min(given.values())}"
+    return ""
 
 
 def _words(text: str) -> list[str]:
@@ -696,21 +747,27 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
 
     have = evidence.lower()
     claim_words, evidence_words = _words(claim), _words(evidence)
-    evidence_numbers = set(_NUMBER.findall(evidence))
-    for number in _NUMBER.findall(claim):
-        if number not in evidence_numbers and _DIGITS.get(number) not in evidence_words:
+    counted = _in_years(claim), _in_years(evidence)  # "30 years" is "three decades"
+    evidence_numbers, counted_words = set(_NUMBER.findall(counted[1])), _words(counted[1])
+    for number in _NUMBER.findall(counted[0]):
+        if number not in evidence_numbers and _DIGITS.get(number) not in counted_words:
             return fail(f"number {number} not in the source")
-    for word in claim_words:
-        if word in NUMERIC_WORDS and word not in evidence_words and not (word == "one" and "a" in evidence_words) \
-                and _TIMES.get(word) not in evidence_words and COUNTS.get(word) not in evidence_numbers:
+    claim_counted = _words(counted[0])
+    for i, word in enumerate(claim_counted):
+        if word in NUMERIC_WORDS and word not in counted_words and not (word == "one" and "a" in counted_words) \
+                and _TIMES.get(word) not in counted_words and COUNTS.get(word) not in evidence_numbers \
+                and not (word == "one" and i and claim_counted[i - 1] == "no"):  # "no one" is nobody
             return fail(f"number '{word}' not in the source")
+    differs = _number_differs(claim, evidence)
+    if differs:
+        return fail(differs)
     evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
     for m in DATE_RE.finditer(claim):
         date = m.group().strip()
         if date and date.lower() not in have:
             return fail(f"date differs: {date} vs {evidence_dates[0]}" if evidence_dates else
                         f"date '{date}' not in the source")
-    units = _time_units(claim_words), _time_units(evidence_words)
+    units = _time_units(claim_counted), _time_units(counted_words)
     if units[0] - units[1] and units[1] - units[0]:  # "a month after" where the source has "a week after"
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words}

@@ -164,6 +164,16 @@ MONTHS = ("January February March April May June July August September October N
           "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec").split()
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 TIME_UNITS = frozenset("second minute hour day week fortnight month year decade century".split())
+# Units a measured number is written in, each spelling to one name: "40 kilometers" is not "40 miles"
+MEASURES = {spelling: unit for unit, spellings in (
+    ("mile", "mile miles mi"), ("kilometre", "kilometer kilometers kilometre kilometres km kms"),
+    ("metre", "meter meters metre metres"), ("foot", "foot feet ft"), ("yard", "yard yards"),
+    ("inch", "inch inches"), ("centimetre", "centimeter centimeters centimetre centimetres cm"),
+    ("pound", "pound pounds lb lbs"), ("kilogram", "kilogram kilograms kilo kilos kg kgs"),
+    ("ton", "ton tons tonne tonnes"), ("ounce", "ounce ounces oz"), ("gram", "gram grams"),
+    ("acre", "acre acres"), ("hectare", "hectare hectares"), ("gallon", "gallon gallons"),
+    ("litre", "liter liters litre litres"), ("fahrenheit", "fahrenheit"), ("celsius", "celsius centigrade"),
+    ("knot", "knot knots"), ("mph", "mph"), ("kph", "kph km/h")) for spelling in spellings.split()}
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December" \
          r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
 DATE_RE = re.compile(

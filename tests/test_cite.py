@@ -397,3 +397,27 @@ def test_a_dropped_negation_is_caught_through_a_near_synonym_of_its_verb():
     evidence = "The ministry said families had not been informed when the crossing would open."
     assert judge("The ministry said families had been told when the crossing would open.", evidence).reason == "negated"
     assert judge("The ministry said families had not been told when the crossing would open.", evidence).supported
+
+
+def test_decades_are_years_and_no_one_is_no_count():
+    evidence = "Cherry has provided commentary on the show for more than three decades."
+    assert judge("Cherry has provided commentary on the show for over 30 years.", evidence).supported
+    assert judge("Cherry has provided commentary on the show for over 40 years.", evidence).reason == "number 40 not in the source"
+    assert judge("Cherry has provided commentary on the show for two decades.", evidence).reason.startswith("number")
+    assert judge("Cherry has provided commentary on the show for three decades.",
+                 "Cherry has provided commentary on the show for 30 years.").supported
+    evidence = "Officials also said they have not been asked to slow down testing."
+    assert judge("Officials said no one had asked them to slow down testing.", evidence).supported
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    ("Infections in Texas have tripled since May.", "Infections in Texas have doubled since May.",
+     "number differs: tripled vs doubled"),
+    ("Infections in Texas have doubled since May.", "Infections in Texas have doubled since May, officials said.", "ok"),
+    ("The park is about 40 miles east of London.", "The park is 25 miles (40 kilometers) east of London.",
+     "number differs: 40 miles vs 40 kilometers"),
+    ("The park is about 25 miles east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
+    ("The park is 40 km east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
+])
+def test_another_multiple_or_unit_is_another_number(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason
