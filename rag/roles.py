@@ -41,18 +41,30 @@ def crossed(claim: str, evidence: str) -> str:
     return ""
 
 
-_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+|%")
+_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:_[^\W\d_]+)*|%")
 
 
 def _is_number(token: str) -> bool:
     return token[0].isdigit() or token in NUMBER_WORDS
 
 
-def _neighbours(text: str, pick, content: bool = False) -> dict[str, tuple[str, str, int]]:
+_NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)+")
+
+
+def _tokens(text: str, names: bool) -> list[str]:
+    """The text's words, numbers and "%"s, lowercased; with `names`, a run of capitalised words inside a
+    sentence is one token: _tokens("The aide Brad Parscale left", True) -> ['the', 'aide', 'brad_parscale', 'left']"""
+    if names:
+        text = _NAME_RUN.sub(lambda m: "_".join(m.group().split()), text)
+    return [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
+
+
+def _neighbours(text: str, pick, content: bool = False, names: bool = False) -> dict[str, tuple[str, str, int]]:
     """Each token that `pick` accepts and the text writes once, with the token right before it and right after
-    it ("%" skipped), or the nearest ones that are no stopword and no number (`content`), and where it is:
+    it ("%" skipped), or the nearest ones that are no stopword and no number (`content`), and where it is
+    (a name of several words is one token with `names`):
     _neighbours("13 men and four women", _is_number, True) -> {'13': ('', 'men', 0), 'four': ('men', 'women', 3)}"""
-    tokens = [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
+    tokens = _tokens(text, names)
     picked = [i for i, t in enumerate(tokens) if pick(t)]
     written = [tokens[i] for i in picked]
 
@@ -87,7 +99,7 @@ def swapped_numbers(claim: str, evidence: str) -> str:
 
 
 def _is_thing(token: str) -> bool:
-    return len(token) > 3 and token.isalpha() and token not in STOPWORDS
+    return len(token) > 3 and token.replace("_", "").isalpha() and token not in STOPWORDS
 
 
 _LINKS = frozenset("and or".split())
@@ -99,7 +111,7 @@ def swapped_things(claim: str, evidence: str) -> str:
     other has there in the source, and not right after it ("protect primates ... trials in mice" for
     "protect mice ... trials in primates"). Not a list in another order ("X and Y"), nor words reordered
     within a few words ("a vaccine candidate developed" for "a candidate vaccine ... developed")."""
-    ours, theirs = _neighbours(claim, _is_thing), _neighbours(evidence, _is_thing)
+    ours, theirs = _neighbours(claim, _is_thing, names=True), _neighbours(evidence, _is_thing, names=True)
     shared = sorted(set(ours) & set(theirs))
     for i, a in enumerate(shared):
         for b in shared[i + 1:]:
@@ -107,7 +119,7 @@ def swapped_things(claim: str, evidence: str) -> str:
             far = min(abs(ours[a][2] - ours[b][2]), abs(theirs[a][2] - theirs[b][2])) > _NEAR
             if far and x and y and x != y and not {x, y} & _LINKS and ours[a][0] == y and ours[b][0] == x and \
                     not (ours[a][1], ours[b][1]) == (theirs[a][1], theirs[b][1]) != (theirs[b][1], theirs[a][1]):
-                return f"roles swapped: the source has '{x} {a}' and '{y} {b}'"
+                return f"roles swapped: the source has '{x} {a}' and '{y} {b}'".replace("_", " ")
     return ""
 
 

@@ -267,6 +267,12 @@ _TRIALS = "Tests show the drug can protect dogs from the virus, he said, and tri
      "underway.", ""),
     (swapped_things, "A candidate vaccine against COVID-19 developed by Moderna appears to be safe.",
      "A COVID-19 vaccine candidate developed by Moderna seems to be safe.", ""),
+    # a name of several words is one thing: the posts before the names trade places
+    (swapped_things, "Trump replaced campaign manager Brad Parscale with veteran GOP operative Bill Stepien.",
+     "Trump replaced campaign manager Bill Stepien with veteran GOP operative Brad Parscale.",
+     "roles swapped: the source has 'operative bill stepien' and 'manager brad parscale'"),
+    (swapped_things, "Trump replaced campaign manager Brad Parscale with veteran GOP operative Bill Stepien.",
+     "Trump replaced Brad Parscale, his campaign manager, with Bill Stepien, a veteran GOP operative.", ""),
 ])
 def test_who_won_and_which_thing_goes_where_are_kept(check, evidence, claim, reason):
     assert check(claim, evidence) == reason
