@@ -155,6 +155,35 @@ def reordered(claim: str, evidence: str) -> str:
     return ""
 
 
+_ORDER = {"before": "after", "after": "before"}
+
+
+def _what_follows(tokens: list[str], at: int) -> frozenset[str]:
+    """The first three words after `at`, within six, that are no stopword: what "before" or "after" places."""
+    return frozenset([t for t in tokens[at + 1:at + 7] if t not in STOPWORDS][:3])
+
+
+def _same_event(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a & b) >= min(2, len(a), len(b)) > 0
+
+
+def flipped_order(claim: str, evidence: str) -> str:
+    """Why the claim puts after an event what the source puts before it, or the reverse, or "": "After the
+    lockdown was announced, he said" for "he said before the lockdown was announced". The event is the
+    same when its first two words that are no stopword are ("the vote" for one word). "B after A" for
+    "A before B" is the same order."""
+    ours, theirs = _tokens(claim, False), _tokens(evidence, False)
+    for i, word in enumerate(ours):
+        if word not in _ORDER:
+            continue
+        event = _what_follows(ours, i)
+        placed = [(t, _what_follows(theirs, j)) for j, t in enumerate(theirs) if t in _ORDER]
+        if not any(t == word and _same_event(there, event) for t, there in placed) and \
+                any(t == _ORDER[word] and _same_event(there, event) for t, there in placed):
+            return f"roles swapped: the source has '{_ORDER[word]}' where the claim has '{word}'"
+    return ""
+
+
 _OTHER_END = {"from": "to", "to": "from"}
 # Words of a phrase that says when: months, weekdays, units of time ("second" would read "second place" as one)
 _TIME = frozenset(w.lower() for w in MONTHS + WEEKDAYS) | (TIME_UNITS - {"second"}) | frozenset(

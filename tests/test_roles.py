@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import (crossed, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
+from rag.roles import (crossed, flipped_order, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
                        turned_owner)
 
 
@@ -276,3 +276,15 @@ _TRIALS = "Tests show the drug can protect dogs from the virus, he said, and tri
 ])
 def test_who_won_and_which_thing_goes_where_are_kept(check, evidence, claim, reason):
     assert check(claim, evidence) == reason
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("After the lockdown was announced on Tuesday, John said India was forced to act.",
+     "roles swapped: the source has 'before' where the claim has 'after'"),
+    ("Before the lockdown was announced on Tuesday, John said India was forced to act.", ""),
+    ("The lockdown was announced on Tuesday after John said India was forced to act.", ""),  # the same order
+    ("After the vote, John said India was forced to act.", ""),  # another event
+])
+def test_an_event_put_after_what_the_source_puts_it_before_is_flipped(claim, reason):
+    evidence = "John said before the wholesale lockdown was announced on Tuesday that India was forced to act."
+    assert flipped_order(claim, evidence) == reason
