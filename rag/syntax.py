@@ -273,6 +273,16 @@ def _written(text: str, tokens: list) -> str:
     return phrase + ")" if phrase.count("(") > phrase.count(")") else phrase
 
 
+def _shares_subject(verb) -> bool:
+    """Whether a verb with no subject of its own is joined to verbs whose subject it shares, active like it:
+    "a Tesla left a freeway, ran a red light and struck a Honda" (the Tesla struck)."""
+    head = verb
+    while head.dep_ == "conj" and head.head.pos_ == "VERB" and head.head.i != head.i:
+        head = head.head
+    return head is not verb and any(c.dep_ in _AGENT for c in head.children) and \
+        not any(c.dep_ in ("nsubj", "nsubjpass", "auxpass") for c in verb.children)
+
+
 @lru_cache(maxsize=2048)
 def poles(text: str) -> tuple[Poles, ...]:
     """Each verb with the things of its doer, of what it is done to, and of the rest of its clause, whatever
@@ -283,7 +293,8 @@ def poles(text: str) -> tuple[Poles, ...]:
         if token.pos_ != "VERB":
             continue
         # its own subject or "by" only: a doer taken from a head verb ("..., having replaced X") is that verb's
-        doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) else None
+        doer = _doer(token) if any(c.dep_ in _AGENT or c.dep_ == "agent" for c in token.children) or \
+            _shares_subject(token) else None
         target = next((c for c in token.children if c.dep_ in ("dobj", "nsubjpass")), None)
         doer, target = (_antecedent(pole, token) for pole in (doer, target))  # "the University, which contacted X"
         held = {t.i for pole in (doer, target) if pole is not None for t in _own_words(pole)}

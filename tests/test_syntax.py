@@ -123,3 +123,15 @@ def test_a_verb_joined_to_a_passive_one_is_its_subjects():
 def test_instead_of_is_a_side_however_the_parser_hangs_it():
     (side,) = syntax.sides("The firm now ships 300 cars a week instead of 900 or 1,200.")
     assert (side.marker, side.words) == ("instead of", frozenset({"900", "1,200"}))
+
+
+def test_verbs_joined_in_a_row_share_their_first_verbs_subject():
+    from rag.syntax import poles
+
+    text = "A Tesla sedan left a freeway at high speed, ran a red light and struck a Honda Civic."
+    struck = next(p for p in poles(text) if p.verb == "strike")
+    assert struck.doer == {"tesla", "sedan"} and struck.done_to == {"honda", "civic"}
+    # a joined verb with its own subject, or a passive one, keeps its own
+    text = "A Tesla sedan left the freeway and the Honda was struck at the light."
+    struck = next(p for p in poles(text) if p.verb == "strike")
+    assert "tesla" not in struck.doer
