@@ -245,6 +245,20 @@ def _number_differs(claim: str, evidence: str) -> str:
     return ""
 
 
+_PART_BEFORE = frozenset("a an one two three another additional".split())
+
+
+def _counts_part(words: list[str], at: int) -> bool:
+    """Whether a number word counts: "no one" is nobody, and a quarter is a part only after "a", "one" ...
+    or before "of" or "point" ("a quarter of", "a quarter-point"), else a period ("the July-September quarter")."""
+    before, after = words[at - 1] if at else "", words[at + 1] if at + 1 < len(words) else ""
+    if words[at] == "one":
+        return before != "no"
+    if words[at] in ("quarter", "quarters"):
+        return before in _PART_BEFORE or after in ("of", "point", "points")
+    return True
+
+
 def _words(text: str) -> list[str]:
     """Lowercased words with negations split off: _words("Kim didn't go") -> ['kim', 'did', "n't", 'go']"""
     out = []
@@ -678,9 +692,25 @@ def _capitalised_opening(claim: str, name: str) -> bool:
     noun ("Speaking at a rally, ...", "Ties between ..."): _names_in cannot tell that one from "Kim said"."""
     if " " in name or not claim.lstrip(" \"“‘'(").startswith(name):
         return False
+    from rag.opposites import lexicon
     from rag.syntax import opening_is_proper_noun
 
+    senses = lexicon().synonyms(name)
+    if senses and all(lexicon().pos[i] in "asr" for i in senses):
+        return True  # WordNet knows it only as an adjective or adverb: "Longtime IOC member ..."
     return not opening_is_proper_noun(claim)
+
+
+def _acronym_for(name: str, evidence_words: list[str]) -> bool:
+    """Whether a name in capitals is WordNet's synonym of a source word or pair of words: "TV" for
+    "television", "UN" for "United Nations"."""
+    from rag.opposites import lexicon
+
+    if not re.fullmatch(r"[A-Z]{2,5}", name):
+        return False
+    senses = lexicon().synonyms(name.lower())
+    pairs = [f"{a}_{b}" for a, b in zip(evidence_words, evidence_words[1:])]
+    return bool(senses) and any(senses & lexicon().synonyms(w) for w in evidence_words + pairs)
 
 
 def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str, str]) -> str:
@@ -756,7 +786,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     for i, word in enumerate(claim_counted):
         if word in NUMERIC_WORDS and word not in counted_words and not (word == "one" and "a" in counted_words) \
                 and _TIMES.get(word) not in counted_words and COUNTS.get(word) not in evidence_numbers \
-                and not (word == "one" and i and claim_counted[i - 1] == "no"):  # "no one" is nobody
+                and not (word == "twice" and "two" in _multiples(evidence)) and _counts_part(claim_counted, i):
             return fail(f"number '{word}' not in the source")
     differs = _number_differs(claim, evidence)
     if differs:
@@ -777,7 +807,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         parts = _name_words(name, evidence_words, evidence)
         if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
-                not _by_initials(name, parts, evidence, evidence_words) and \
+                not _by_initials(name, parts, evidence, evidence_words) and not _acronym_for(name, evidence_words) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)) and \
                 not _fills_description(parts, claim_words, evidence_words, evidence, context):
             return fail(f"name '{name}' not in the source")

@@ -29,6 +29,9 @@ DATA_SHA256 = "a12409366764f5eaa9ee915c7e7f4a07c6e977f140f8edb91dd1931b81542344"
 
 # Names news uses that countryinfo lacks ("America" is left out: "South America" would read as one).
 OTHER_NAMES = {"United Kingdom": ("Britain",), "Netherlands": ("Holland",)}
+# The United Kingdom's nations, which countryinfo does not list, with their demonyms ("an English port")
+NATIONS = {"England": ("English",), "Scotland": ("Scottish", "Scots"), "Wales": ("Welsh",),
+           "Northern Ireland": ("Northern Irish",)}
 
 
 def _key(name: str) -> str:
@@ -79,6 +82,9 @@ def read_aliases(folder) -> dict[str, str]:
         capital = row.get("capital")
         if isinstance(capital, str) and capital.isascii() and capital:
             out.setdefault(CAPITAL + _key(capital), country)
+    for nation, demonyms in NATIONS.items():
+        for form in (nation, *demonyms):
+            out.setdefault(_key(form), nation)
     return out
 
 

@@ -421,3 +421,27 @@ def test_decades_are_years_and_no_one_is_no_count():
 ])
 def test_another_multiple_or_unit_is_another_number(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
+
+
+def test_a_quarter_that_is_a_period_and_twice_for_double_are_no_new_numbers():
+    evidence = "Business investment fell at a 2.7% annual rate in the July-September period, more than double the fall."
+    assert judge("Business investment declined at a 2.7% annual rate in the July-September quarter.", evidence).supported
+    assert judge("Business investment declined by a quarter in the July-September period.", evidence).reason == \
+        "number 'quarter' not in the source"
+    assert judge("Business investment fell at a 2.7% annual rate in the July-September period, more than twice "
+                 "the fall.", evidence).supported
+    assert judge("Business investment fell at a 2.7% annual rate in the July-September period, more than twice "
+                 "the fall.", evidence.replace("double", "triple")).reason == "number 'twice' not in the source"
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("A public TV station in rural Minnesota sued on Friday.", "ok"),  # WordNet: TV is television
+    ("A public CNN station in rural Minnesota sued on Friday.", "name 'CNN' not in the source"),
+    ("Longtime PBS member stations in rural Minnesota sued on Friday.", "ok"),  # "Longtime" is only an adjective
+    ("Minnesota PBS member stations in rural Minnesota sued on Friday.", "ok"),
+    ("Ohio PBS member stations in rural Minnesota sued on Friday.", "name 'Ohio PBS' not in the source"),
+    ("An English public television station sued on Friday.", "name 'English' not in the source"),
+])
+def test_an_acronym_wordnet_spells_out_or_an_opening_adjective_is_no_new_name(claim, reason):
+    evidence = "PBS member stations and a public television station in rural Minnesota filed suit on Friday."
+    assert judge(claim, evidence).reason == reason

@@ -34,3 +34,11 @@ def test_a_damaged_country_table_is_a_clear_error(tmp_path):
     (tmp_path / "china.json").write_text('{"name": "China", "capital": "Shanghai"}')
     with pytest.raises(ModelError, match=r"sha256.*countryinfo==1\.0\.1"):
         places.read_aliases(tmp_path)
+
+
+def test_the_united_kingdoms_nations_and_their_demonyms_are_places():
+    from rag.places import country
+
+    assert country("English") == country("England") == "England"
+    assert country("Welsh") == "Wales" and country("Scots") == "Scotland"
+    assert country("Scottish") != country("England")
