@@ -800,7 +800,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     units = _time_units(claim_counted), _time_units(counted_words)
     if units[0] - units[1] and units[1] - units[0]:  # "a month after" where the source has "a week after"
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
-    known = set(evidence_words) | {lemma(w) for w in evidence_words}
+    known = set(evidence_words) | {lemma(w) for w in evidence_words} | set(counted_words)
     for at, name in enumerate(_names_in(claim)):
         if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0]):
             name = name.split(" ", 1)[1]  # "Although Beijing ...": the name is Beijing
@@ -864,10 +864,16 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     spelled = _acronym_words(claim_words, evidence)
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
            _base(w) not in evidence_lemmas and w not in person and w not in spelled]  # names were checked above
-    if len(new) >= ADDED_WORDS:
+    if len(new) >= 2:
         new = _unrelated(new, evidence_words)
     if len(new) >= ADDED_WORDS:  # a clause the source does not have ("including a full ban on crude oil")
         return fail(f"adds what the source does not say: {', '.join(new[:ADDED_WORDS])}")
+    if len(new) >= 2:  # fewer new words, but together in one phrase: "…, demanding that Powell resign"
+        from rag.syntax import added_phrase
+
+        phrase = added_phrase(claim, frozenset(new))
+        if phrase:
+            return fail(f"adds what the source does not say: '{phrase}'")
     return Judgment(True, score, "ok")
 
 

@@ -457,3 +457,24 @@ def listed(text: str) -> tuple[tuple[str, str], ...]:
 
     return tuple((name(t.head), name(t)) for t in _parse(text)
                  if t.dep_ == "conj" and t.pos_ in ("NOUN", "PROPN") and t.head.pos_ in ("NOUN", "PROPN"))
+
+
+_ATTACHED = frozenset("relcl acl advcl conj prep pcomp appos ccomp xcomp npadvmod dobj pobj".split())
+_CONTENT = frozenset("NOUN VERB ADJ PROPN NUM ADV".split())
+ADDED_SHARE = 0.6  # this share of a phrase's content words new to the source makes it an added fact
+
+
+def added_phrase(text: str, new: frozenset[str]) -> str:
+    """The first phrase hung on the sentence (a clause, a prepositional phrase, an object, an apposition)
+    with two or more of the `new` words (lowercased words or lemmas), which make up most of its content words:
+    added_phrase("Trump attacked the Fed, demanding that Powell resign.", {"demanding", "resign"}) ->
+    'demanding that Powell resign'"""
+    for token in _parse(text):
+        if token.dep_ not in _ATTACHED:
+            continue
+        tokens = list(token.subtree)
+        content = [t for t in tokens if t.pos_ in _CONTENT and not t.is_stop]
+        hits = [t for t in content if t.lower_ in new or t.lemma_.lower() in new]
+        if len(hits) >= 2 and len(hits) >= ADDED_SHARE * len(content):
+            return _written(text, tokens)
+    return ""

@@ -445,3 +445,11 @@ def test_a_quarter_that_is_a_period_and_twice_for_double_are_no_new_numbers():
 def test_an_acronym_wordnet_spells_out_or_an_opening_adjective_is_no_new_name(claim, reason):
     evidence = "PBS member stations and a public television station in rural Minnesota filed suit on Friday."
     assert judge(claim, evidence).reason == reason
+
+
+def test_a_phrase_of_new_words_is_an_added_fact_though_it_has_only_two():
+    evidence = "Rojas also said investigators were still trying to determine a motive for Friday's attack."
+    assert judge("Rojas said investigators were still trying to determine a motive for Friday's attack, which began "
+                 "in a classroom building.", evidence).reason == \
+        "adds what the source does not say: 'which began in a classroom building'"
+    assert judge("Rojas said investigators were still trying to find a motive for Friday's attack.", evidence).supported

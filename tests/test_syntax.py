@@ -135,3 +135,13 @@ def test_verbs_joined_in_a_row_share_their_first_verbs_subject():
     text = "A Tesla sedan left the freeway and the Honda was struck at the light."
     struck = next(p for p in poles(text) if p.verb == "strike")
     assert "tesla" not in struck.doer
+
+
+def test_an_added_phrase_is_one_whose_content_words_are_mostly_new():
+    from rag.syntax import added_phrase
+
+    text = "Trump kept up his attacks on the Fed, calling Powell an enemy and demanding that Powell resign."
+    assert added_phrase(text, frozenset({"demanding", "resign"})) == "demanding that Powell resign"
+    # the same new words spread over the sentence are paraphrase, not a phrase of their own
+    text = "Trump, demanding more, kept up his attacks on the Fed and said Powell should resign."
+    assert added_phrase(text, frozenset({"demanding", "resign"})) == ""
