@@ -651,6 +651,14 @@ def _said_otherwise(negated: list[str], claim_negated: list[str], claim_words: l
                                              lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
 
 
+def _filled_in(claim_words: list[str], evidence_words: list[str]) -> bool:
+    """Whether the claim has, right after the two words before a negation of the source, another word in
+    its place: "operations at the airport were suspended" for "... were n't affected"."""
+    anchors = {tuple(evidence_words[i - 2:i]) for i, w in enumerate(evidence_words) if i >= 2 and w in _NEGATORS}
+    return any(tuple(claim_words[i - 2:i]) in anchors and w not in _NEGATORS and w not in _NEGATION_ADVERBS
+               for i, w in enumerate(claim_words) if i >= 2)
+
+
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
     """The words that share no WordNet sense, and no root, with any word of the source, nor are one step more
     general than one: a paraphrase's "described" (the source's "called"), "contribute" ("contribution") and
@@ -819,7 +827,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
         if _negations(claim_words) > _negations(evidence_words) or \
                 any(_bases(w) & claim_bases for w in evidence_negated) or \
-                _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words):
+                _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words) or \
+                _filled_in(claim_words, evidence_words):
             return fail("negated")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}

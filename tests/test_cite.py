@@ -453,3 +453,9 @@ def test_a_phrase_of_new_words_is_an_added_fact_though_it_has_only_two():
                  "in a classroom building.", evidence).reason == \
         "adds what the source does not say: 'which began in a classroom building'"
     assert judge("Rojas said investigators were still trying to find a motive for Friday's attack.", evidence).supported
+
+
+def test_a_word_put_where_the_source_has_its_negation_drops_it():
+    evidence = "Operations at Catania Airport, due south of Etna, weren't affected."
+    assert judge("Operations at Catania Airport, due south of Etna, were suspended.", evidence).reason == "negated"
+    assert judge("Operations at Catania Airport, south of Etna, were not affected.", evidence).supported
