@@ -90,7 +90,7 @@ DIRECTION = {**dict.fromkeys((
     "rise raise increase grow gain surge soar jump climb rally rebound advance accelerate expand widen strengthen "
     "improve boost lift hike higher high up above beat exceed surpass outperform outpace upgrade bullish hawkish "
     "more better strong stronger firm recover upbeat optimistic fast faster quick quicker swift rapid add double "
-    "triple ahead").split(), 1),
+    "triple ahead spike leap lead").split(), 1),
     **dict.fromkeys((
     "fall lower cut decrease decline shrink drop slump plunge tumble slide sink dip retreat slow slower "
     "decelerate contract narrow weaken worsen deteriorate reduce low down below miss trail underperform lag "

@@ -149,6 +149,7 @@ def test_direction_reads_curated_words_both_ways_then_the_inquirer():
     assert (lex.moves("lowered"), lex.moves("higher"), lex.moves("slowly"), lex.moves("beat")) == (-1, 1, -1, 1)
     assert opposites.OPPOSITE["miss"] >= {"beat"} and "miss" in opposites.OPPOSITE["beat"]
     assert lex.moves("letter") == 0
+    assert (lex.moves("spiked"), lex.moves("led"), lex.moves("trailed")) == (1, 1, -1)  # "led by 43 points"
 
 
 def test_points_of_the_compass_exclude_each_other_but_not_the_points_they_lie_between():
