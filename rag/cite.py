@@ -207,8 +207,9 @@ def _in_years(text: str) -> str:
     return _LONG_SPANS.sub(years, text)
 
 
-_MULTIPLE = re.compile(r"\b(?:(doubl|tripl|quadrupl|halv)(?:e|es|ed|ing)|(two|three|four|five|ten)fold)\b", re.I)
-_FOLDS = {"doubl": "two", "tripl": "three", "quadrupl": "four", "halv": "half"}
+# growth only: "halved" for "doubled" is the opposite way, which the opposite-meaning check tells
+_MULTIPLE = re.compile(r"\b(?:(doubl|tripl|quadrupl)(?:e|es|ed|ing)|(two|three|four|five|ten)fold)\b", re.I)
+_FOLDS = {"doubl": "two", "tripl": "three", "quadrupl": "four"}
 
 
 def _multiples(text: str) -> dict[str, str]:
@@ -659,6 +660,14 @@ def _filled_in(claim_words: list[str], evidence_words: list[str]) -> bool:
                for i, w in enumerate(claim_words) if i >= 2)
 
 
+def _hyphened(text: str, other: str) -> set[str]:
+    """A hyphened word's parts and the whole, where the other text writes it as one word:
+    _hyphened("in north-west Spain", "in northwest Spain") -> {'north', 'west', 'northwest'}"""
+    words = set(_words(other))
+    return {w for m in re.finditer(r"\b([^\W\d_]+)-([^\W\d_]+)\b", text) if (m[1] + m[2]).lower() in words
+            for w in (m[1].lower(), m[2].lower(), (m[1] + m[2]).lower())}
+
+
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
     """The words that share no WordNet sense, and no root, with any word of the source, nor are one step more
     general than one: a paraphrase's "described" (the source's "called"), "contribute" ("contribution") and
@@ -871,6 +880,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     if score < threshold:
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     spelled = _acronym_words(claim_words, evidence)
+    spelled |= _hyphened(claim, evidence) | _hyphened(evidence, claim)  # "north-west" and "northwest"
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
            _base(w) not in evidence_lemmas and w not in person and w not in spelled]  # names were checked above
     if len(new) >= 2:

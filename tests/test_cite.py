@@ -459,3 +459,9 @@ def test_a_word_put_where_the_source_has_its_negation_drops_it():
     evidence = "Operations at Catania Airport, due south of Etna, weren't affected."
     assert judge("Operations at Catania Airport, due south of Etna, were suspended.", evidence).reason == "negated"
     assert judge("Operations at Catania Airport, south of Etna, were not affected.", evidence).supported
+
+
+def test_a_hyphened_word_is_the_sources_word_written_as_one():
+    evidence = "The storm hit towns in northwest Spain on Monday."
+    assert judge("On Monday the storm hit towns in north-west Spain.", evidence).supported
+    assert judge("On Monday the storm hit towns in northwest Spain.", evidence.replace("northwest", "north-west")).supported
