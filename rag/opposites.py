@@ -261,15 +261,17 @@ def _checked(path: Path, sha256: str, package: str) -> bytes:
     return data
 
 
-_KEPT = frozenset("!&+\\@")  # the pointer symbols read (see below)
+_KEPT = frozenset("!&+\\@$")  # the pointer symbols read (see below)
 
 
 def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, str], dict[str, set[int]],
                                          dict[str, set[int]], list[str], dict[int, set[int]]]:
     """Antonyms, irregular forms and each lemma's senses from WordNet's data files. A data line is "offset
     lexfile pos n_words (word lex_id)* n_ptrs (symbol offset pos source/target)* | gloss"; "!" is an antonym,
-    "&" an adjective's satellite, "+" a word derived from the same root ("contribute" / "contribution") and
-    "\" an adverb's adjective ("positively" / "positive"), "@" a more general sense."""
+    "&" an adjective's satellite (a similar adjective, which is kin too: "done" / "finished", and so an
+    antonym's satellite is opposite: "brief" / "lengthy"), "+" a word derived from the same root ("contribute" /
+    "contribution"), "\" an adverb's adjective ("positively" / "positive"), "$" a verb of the same group, and
+    "@" a more general sense."""
     words: dict[tuple[str, str], list[str]] = {}
     pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -299,6 +301,7 @@ def _read_wordnet(folder: Path) -> tuple[dict[str, frozenset[str]], dict[str, st
                 elif symbol == "&":
                     similar.setdefault(key, []).append(other)
                     words[key] = lemmas
+                    kin.add(ids.setdefault(other, len(ids)))
                 elif symbol == "@":
                     links.setdefault(ids[key], set()).add(ids.setdefault(other, len(ids)))
                 else:

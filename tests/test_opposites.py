@@ -57,6 +57,8 @@ def test_kin_relates_synonyms_and_words_of_one_root_only():
     assert lex.kin("positively") & lex.kin("positive")
     assert not lex.kin("basket") & lex.kin("message")
     assert lex.kin("zzzz") == frozenset()
+    # an adjective and those WordNet calls similar ("&"), a verb and its verb group ("$")
+    assert lex.kin("finished") & lex.kin("done") and lex.kin("unbroken") & lex.kin("uninterrupted")
 
 
 def test_organisation_head_nouns_come_from_the_inquirers_collectivities():
