@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.read import MONTHS, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
+from rag.read import DATE_RE, MONTHS, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
 from rag.text import STOPWORDS
 
 
@@ -41,30 +41,41 @@ def crossed(claim: str, evidence: str) -> str:
     return ""
 
 
-_TOKEN = re.compile(r"\d[\d,.]*\d|\d|[^\W\d_]+(?:_[^\W\d_]+)*|%")
+_TOKEN = re.compile(r"[^\W\d_]+_\d+\b|\d[\d,.]*\d|\d|[^\W\d_]+(?:_[^\W\d_]+)*|%")
 
 
 def _is_number(token: str) -> bool:
-    return token[0].isdigit() or token in NUMBER_WORDS
+    """A number, a number word, or a date made one token ("aug_3")."""
+    return token[0].isdigit() or token in NUMBER_WORDS or token[-1].isdigit()
 
 
 _NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)+")
 
 
-def _tokens(text: str, names: bool) -> list[str]:
+def _day(m: re.Match) -> str:
+    """A date of a month and a day as one token ("Aug. 3" -> "Aug_3"); other dates as written."""
+    found = re.fullmatch(r"([^\W\d_]+)\.?\s+(\d{1,2})", m.group())
+    return f"{found[1]}_{found[2]}" if found else m.group()
+
+
+def _tokens(text: str, names: bool = False, dates: bool = False) -> list[str]:
     """The text's words, numbers and "%"s, lowercased; with `names`, a run of capitalised words inside a
-    sentence is one token: _tokens("The aide Brad Parscale left", True) -> ['the', 'aide', 'brad_parscale', 'left']"""
+    sentence is one token: _tokens("The aide Brad Parscale left", True) -> ['the', 'aide', 'brad_parscale', 'left'];
+    with `dates`, a month and its day are ("Aug. 3" -> "aug_3")."""
+    if dates:
+        text = DATE_RE.sub(_day, text)
     if names:
         text = _NAME_RUN.sub(lambda m: "_".join(m.group().split()), text)
     return [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
 
 
-def _neighbours(text: str, pick, content: bool = False, names: bool = False) -> dict[str, tuple[str, str, int]]:
+def _neighbours(text: str, pick, content: bool = False, names: bool = False,
+                dates: bool = False) -> dict[str, tuple[str, str, int]]:
     """Each token that `pick` accepts and the text writes once, with the token right before it and right after
     it ("%" skipped), or the nearest ones that are no stopword and no number (`content`), and where it is
     (a name of several words is one token with `names`):
     _neighbours("13 men and four women", _is_number, True) -> {'13': ('', 'men', 0), 'four': ('men', 'women', 3)}"""
-    tokens = _tokens(text, names)
+    tokens = _tokens(text, names, dates)
     picked = [i for i, t in enumerate(tokens) if pick(t)]
     written = [tokens[i] for i in picked]
 
@@ -81,7 +92,8 @@ def swapped_numbers(claim: str, evidence: str) -> str:
     deceased hostages" for "10 living and 18 deceased", "ticked up to 2.65% ... a low of 6.86%" for "to 6.86%
     ... a low of 2.65%"). Numbers listed in another order that keep their words on the other side are not
     swapped ("free 30 civilians and 12 soldiers" for "free 12 soldiers and 30 civilians")."""
-    near = {content: (_neighbours(claim, _is_number, content), _neighbours(evidence, _is_number, content))
+    near = {content: (_neighbours(claim, _is_number, content, dates=True),
+                      _neighbours(evidence, _is_number, content, dates=True))
             for content in (True, False)}
     ours_c, theirs_c = near[True]
     shared = sorted(set(ours_c) & set(theirs_c))
@@ -94,7 +106,7 @@ def swapped_numbers(claim: str, evidence: str) -> str:
                     kept = theirs_c[a][1 - side] != theirs_c[b][1 - side] and \
                         (ours_c[a][1 - side], ours_c[b][1 - side]) == (theirs_c[a][1 - side], theirs_c[b][1 - side])
                     if x and y and x != y and ours[a][side] == y and ours[b][side] == x and not kept:
-                        return f"roles swapped: in the source {a} goes with '{x}' and {b} with '{y}'"
+                        return f"roles swapped: in the source {a} goes with '{x}' and {b} with '{y}'".replace("_", " ")
     return ""
 
 
@@ -267,4 +279,34 @@ def swapped_slot(claim: str, evidence: str) -> str:
                 if slot == "doer":
                     return f"roles swapped: in the source {source} does the '{found[0].written}', not {claimed}"
                 return f"roles swapped: in the source the '{found[0].written}' is done to {source}, not {claimed}"
+    return ""
+
+
+def _distinct(poles_of_verb: list) -> list[frozenset[str]]:
+    """What each of a verb's uses has that none of its other uses has, doers aside."""
+    doers = frozenset().union(*(p.doer for p in poles_of_verb))
+    stuff = [p.done_to | p.rest for p in poles_of_verb]
+    return [s - doers - frozenset().union(*(o for j, o in enumerate(stuff) if j != i)) for i, s in enumerate(stuff)]
+
+
+def swapped_pairs(claim: str, evidence: str) -> str:
+    """Why the claim gives one doer of a verb the source uses twice what the source gives the other, or "":
+    "Kim tweeted 'You have my full support!' while Musk tweeted an emoji" for "Kim, who tweeted an emoji, and
+    Musk, who tweeted, 'You have my full support!'"."""
+    from rag.syntax import poles
+
+    theirs_all, ours_all = poles(evidence), poles(claim)
+    for verb in {p.verb for p in ours_all}:
+        theirs = [p for p in theirs_all if p.verb == verb and p.doer]
+        ours = [p for p in ours_all if p.verb == verb and p.doer]
+        if len(theirs) < 2 or len(ours) < 2:
+            continue
+        their_own, our_own = _distinct(theirs), _distinct(ours)
+        for p, own in zip(ours, our_own):
+            by_doer = [i for i, t in enumerate(theirs) if t.doer & p.doer]
+            by_stuff = [i for i, s in enumerate(their_own) if s & own]
+            if len(by_doer) == 1 and len(by_stuff) == 1 and by_doer != by_stuff and \
+                    not their_own[by_doer[0]] & own and not theirs[by_stuff[0]].doer & p.doer:
+                t = theirs[by_stuff[0]]
+                return f"roles swapped: in the source {t.texts[0]} {t.written} that, not {p.texts[0]}"
     return ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import (crossed, flipped_order, reordered, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
+from rag.roles import (crossed, flipped_order, reordered, swapped_pairs, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
                        turned_owner)
 
 
@@ -288,3 +288,23 @@ def test_who_won_and_which_thing_goes_where_are_kept(check, evidence, claim, rea
 def test_an_event_put_after_what_the_source_puts_it_before_is_flipped(claim, reason):
     evidence = "John said before the wholesale lockdown was announced on Tuesday that India was forced to act."
     assert flipped_order(claim, evidence) == reason
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("Kim tweeted \"You have my full support!\" while Musk tweeted an American flag emoji.",
+     "roles swapped: in the source Tesla CEO Musk tweeted that, not Kim"),
+    ("Musk tweeted \"You have my full support!\" while Kim tweeted an American flag emoji.", ""),
+    ("Kim tweeted an American flag emoji.", ""),
+])
+def test_a_verb_used_twice_keeps_what_each_doer_did(claim, reason):
+    evidence = "The news drew memes, including from his wife, Kim, who tweeted an American flag emoji, and Tesla CEO " \
+               "Musk, who tweeted, \"You have my full support!\""
+    assert swapped_pairs(claim, evidence) == reason
+
+
+def test_dates_that_trade_their_places_are_swapped():
+    evidence = "Deadlines are ahead, including Michigan (July 16), Pennsylvania (Aug. 3) and Arizona (Sept. 4)."
+    assert swapped_numbers("Deadlines are ahead, including Pennsylvania on Sept. 4 and Arizona on Aug. 3.", evidence) \
+        == "roles swapped: in the source aug 3 goes with 'pennsylvania' and sept 4 with 'arizona'"
+    assert swapped_numbers("Deadlines are ahead, including Arizona on Sept. 4 and Pennsylvania on Aug. 3.", evidence) \
+        == ""
