@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import (crossed, flipped_order, reordered, swapped_pairs, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
+from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_pairs, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
                        turned_owner)
 
 
@@ -308,3 +308,12 @@ def test_dates_that_trade_their_places_are_swapped():
         == "roles swapped: in the source aug 3 goes with 'pennsylvania' and sept 4 with 'arizona'"
     assert swapped_numbers("Deadlines are ahead, including Arizona on Sept. 4 and Pennsylvania on Aug. 3.", evidence) \
         == ""
+
+
+def test_names_after_than_that_trade_places_are_swapped_whatever_the_parse():
+    evidence = "Boris Johnson is seen as likely to forge a much closer relationship to Trump than May."
+    assert swapped_named_sides("May is seen as likely to forge a closer relationship with Trump than Boris Johnson.",
+                               evidence) == "roles swapped: the source has 'than May', not 'than Boris Johnson'"
+    assert swapped_named_sides("Johnson is seen as likely to forge a closer relationship with Trump than May.",
+                               evidence) == ""
+    assert swapped_named_sides("Johnson is seen as likely to be closer to Trump than Obama.", evidence) == ""
