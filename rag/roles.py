@@ -319,12 +319,12 @@ def swapped_named_sides(claim: str, evidence: str) -> str:
     """Why the claim names after "than", "against", "unlike", "versus" or "behind" the one the source names
     elsewhere, and elsewhere the one the source names there, or "": the words as written, for where the parse
     misreads ("... closer relationship with Trump than Boris Johnson" for "... than May")."""
-    words = {text: set(re.findall(r"[\w'’.-]+", text.lower())) for text in (claim, evidence)}
-    theirs = [(m[1].lower(), m[2]) for m in _NAME_AFTER.finditer(evidence)]
+    words = {text: set(re.findall(r"\w+(?:['’.-]\w+)*", text.lower())) for text in (claim, evidence)}
+    theirs = [(m[1].lower(), m[2].rstrip(".'’")) for m in _NAME_AFTER.finditer(evidence)]
     for m in _NAME_AFTER.finditer(claim):
-        ours = set(m[2].lower().split())
+        ours = set(m[2].rstrip(".'’").lower().split())
         for marker, name in theirs:
             other = set(name.lower().split())
             if marker == m[1].lower() and not ours & other and ours <= words[evidence] and other <= words[claim]:
-                return f"roles swapped: the source has '{marker} {name}', not '{m[1]} {m[2]}'"
+                return f"roles swapped: the source has '{marker} {name}', not '{m[1]} {m[2].rstrip('.’')}'"
     return ""
