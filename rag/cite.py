@@ -668,6 +668,22 @@ def _hyphened(text: str, other: str) -> set[str]:
             for w in (m[1].lower(), m[2].lower(), (m[1] + m[2]).lower())}
 
 
+_UNKNOWN = re.compile(r"\b(?:no idea|unclear|unknown|uncertain|not (?:yet )?(?:known|clear|sure|certain|say|know|specify|"
+                      r"disclose|reveal)|n't (?:know|say|specify|disclose|reveal)|declined to (?:say|specify|disclose))"
+                      r"\W+(?:\w+\W+){0,3}?(how|what|when|where|why|whether|who|which)\W+(\w+)", re.I)
+
+
+def _made_known(claim: str, evidence: str) -> str:
+    """What the source says is not known ("no idea how long", "unclear whether") that the claim tells as
+    known, with the same question word and the word after it, or "": "investigators knew how long"."""
+    if _UNKNOWN.search(claim):
+        return ""
+    for m in _UNKNOWN.finditer(evidence):
+        if re.search(rf"\b{m[1]}\W+{re.escape(m[2])}\b", claim, re.I):
+            return f"{m[1]} {m[2]}".lower()
+    return ""
+
+
 def _unrelated(words: list[str], evidence_words: list[str]) -> list[str]:
     """The words that share no WordNet sense, and no root, with any word of the source, nor are one step more
     general than one: a paraphrase's "described" (the source's "called"), "contribute" ("contribution") and
@@ -839,6 +855,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
                 _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words) or \
                 _filled_in(claim_words, evidence_words):
             return fail("negated")
+    made_known = _made_known(claim, evidence)
+    if made_known:
+        return fail(f"negated: the source says it is not known {made_known} …")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
     for word in claim_lemmas - evidence_lemmas:

@@ -465,3 +465,14 @@ def test_a_hyphened_word_is_the_sources_word_written_as_one():
     evidence = "The storm hit towns in northwest Spain on Monday."
     assert judge("On Monday the storm hit towns in north-west Spain.", evidence).supported
     assert judge("On Monday the storm hit towns in northwest Spain.", evidence.replace("northwest", "north-west")).supported
+
+
+@pytest.mark.parametrize("claim,reason", [
+    ("The spokesman said investigators knew how long the truck spent in Belgium.",
+     "negated: the source says it is not known how long …"),
+    ("The spokesman said it was unclear how long the truck spent in Belgium.", "ok"),
+    ("The spokesman said the truck spent time in Belgium.", "ok"),
+])
+def test_what_the_source_says_is_not_known_is_not_told_as_known(claim, reason):
+    evidence = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
+    assert judge(claim, evidence).reason == reason
