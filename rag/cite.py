@@ -607,10 +607,11 @@ def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, f
 MAX_SWAP = 4  # words on either side of a replaced run that the opposite-meaning check compares
 
 
-def _turned(claim_words: list[str], evidence_words: list[str]) -> tuple[str, str] | None:
+def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str]) -> tuple[str, str] | None:
     """A word or phrase the claim puts where the source has one of opposite meaning (WordNet antonyms,
-    VADER valence of the other sign): the runs that differ between the two, aligned by difflib.
-    _turned("xi rejected talks".split(), "xi hopes for talks".split()) -> ('rejected', 'hopes')"""
+    VADER valence of the other sign), unless the source negates its word (`denied`, bases): the runs that
+    differ between the two, aligned by difflib.
+    _turned("xi rejected talks".split(), "xi hopes for talks".split(), set()) -> ('rejected', 'hopes')"""
     from difflib import SequenceMatcher
 
     from rag.opposites import lexicon
@@ -621,7 +622,8 @@ def _turned(claim_words: list[str], evidence_words: list[str]) -> tuple[str, str
         if tag == "replace" and i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
             ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
             found = lex.opposite(ours, theirs)
-            if found and not set(found) & (_NEGATORS | {"any"}) and not _kept_otherwise(found[1], ours, found[0]):
+            if found and not set(found) & (_NEGATORS | {"any"}) and not _kept_otherwise(found[1], ours, found[0]) \
+                    and not _bases(found[1]) & denied:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
     return None
 
@@ -656,8 +658,17 @@ def _filled_in(claim_words: list[str], evidence_words: list[str]) -> bool:
     """Whether the claim has, right after the two words before a negation of the source, another word in
     its place: "operations at the airport were suspended" for "... were n't affected"."""
     anchors = {tuple(evidence_words[i - 2:i]) for i, w in enumerate(evidence_words) if i >= 2 and w in _NEGATORS}
-    return any(tuple(claim_words[i - 2:i]) in anchors and w not in _NEGATORS and w not in _NEGATION_ADVERBS
+    return any(tuple(claim_words[i - 2:i]) in anchors and w not in _NEGATORS and w not in _NEGATION_ADVERBS and
+               not any(map(_negative_prefixed, claim_words[i:i + 3]))  # "were left untouched"
                for i, w in enumerate(claim_words) if i >= 2)
+
+
+def _negative_prefixed(word: str) -> bool:
+    """A word that negates another by its prefix: "untouched", "unable", "nonbinding" (not "under", "union")."""
+    from rag.opposites import lexicon
+
+    stem = next((word[len(p):] for p in ("un", "non") if word.startswith(p)), "")
+    return len(stem) >= 4 and bool(lexicon().synsets.get(stem) or lexicon().synsets.get(lemma(stem)))
 
 
 def _hyphened(text: str, other: str) -> set[str]:
@@ -720,7 +731,7 @@ def _other_body(claim_words: list[str], evidence_words: list[str]) -> tuple[str,
     return None
 
 
-def _capitalised_opening(claim: str, name: str) -> bool:
+def _capitalised_opening(claim: str, name: str, evidence: str = "") -> bool:
     """Whether a "name" is only a capitalised first word that the parser's tagger says is not a proper
     noun ("Speaking at a rally, ...", "Ties between ..."): _names_in cannot tell that one from "Kim said"."""
     if " " in name or not claim.lstrip(" \"“‘'(").startswith(name):
@@ -731,7 +742,18 @@ def _capitalised_opening(claim: str, name: str) -> bool:
     senses = lexicon().synonyms(name)
     if senses and all(lexicon().pos[i] in "asr" for i in senses):
         return True  # WordNet knows it only as an adjective or adverb: "Longtime IOC member ..."
-    return not opening_is_proper_noun(claim)
+    return not opening_is_proper_noun(claim) and not _in_a_names_place(claim, evidence)
+
+
+def _in_a_names_place(claim: str, evidence: str) -> bool:
+    """Whether the claim's first word stands where the source opens with a name, the word after it the
+    same: "Twitter removed several ads" for "Facebook removed several ads" (the tagger may read an opening
+    "Twitter" as a common noun)."""
+    from rag.syntax import opening_is_proper_noun
+
+    ours, theirs = _words(claim)[:2], _words(evidence)[:2]
+    return len(ours) == len(theirs) == 2 and ours[1] == theirs[1] and ours[0] != theirs[0] and \
+        evidence.lstrip(" \"“‘'(")[:1].isupper() and opening_is_proper_noun(evidence)
 
 
 def _acronym_for(name: str, evidence_words: list[str]) -> bool:
@@ -835,10 +857,10 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")
     known = set(evidence_words) | {lemma(w) for w in evidence_words} | set(counted_words)
     for at, name in enumerate(_names_in(claim)):
-        if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0]):
+        if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0], evidence):
             name = name.split(" ", 1)[1]  # "Although Beijing ...": the name is Beijing
         parts = _name_words(name, evidence_words, evidence)
-        if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name) and \
+        if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name, evidence) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not _by_initials(name, parts, evidence, evidence_words) and not _acronym_for(name, evidence_words) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)) and \
@@ -860,11 +882,13 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"negated: the source says it is not known {made_known} …")
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
+    # the opposite of a word the source negates is what the source says: "left untouched" for "not affected"
+    denied = {b for w in _negated(evidence_words) for b in _bases(w)}
     for word in claim_lemmas - evidence_lemmas:
         opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
-        if opposite is not None and opposite not in claim_lemmas:
+        if opposite is not None and opposite not in claim_lemmas and opposite not in denied:
             return fail(f"'{word}' contradicts the source's '{opposite}'")
-    turned = _turned(claim_words, evidence_words)
+    turned = _turned(claim_words, evidence_words, denied)
     if turned:
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     body = _other_body(claim_words, evidence_words)

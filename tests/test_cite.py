@@ -476,3 +476,18 @@ def test_a_hyphened_word_is_the_sources_word_written_as_one():
 def test_what_the_source_says_is_not_known_is_not_told_as_known(claim, reason):
     evidence = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
     assert judge(claim, evidence).reason == reason
+
+
+def test_an_opening_word_where_the_source_opens_with_a_name_is_a_name():
+    evidence = "Facebook removed several ads placed by Warren's campaign."
+    assert judge("Twitter removed several ads placed by Warren's campaign.", evidence).reason == \
+        "name 'Twitter' not in the source"
+    # the source opens with no name: a capitalised common word is no name
+    assert judge("Ties between the allies have suffered this year.",
+                 "Relations between the allies have taken a hit this year.").reason != "name 'Ties' not in the source"
+
+
+def test_the_opposite_of_what_the_source_negates_keeps_its_meaning():
+    evidence = "More than a dozen other Facebook ads from Warren were not affected."
+    assert judge("Over a dozen of Warren's other Facebook ads were left untouched.", evidence).supported
+    assert judge("Over a dozen of Warren's other Facebook ads were left affected.", evidence).reason == "negated"
