@@ -604,6 +604,7 @@ def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, f
     return ""
 
 
+_DEGREE = frozenset("less more fewer lesser".split())  # "less far" keeps "far" but turns "further"
 MAX_SWAP = 4  # words on either side of a replaced run that the opposite-meaning check compares
 
 
@@ -622,8 +623,8 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str])
         if tag == "replace" and i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
             ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
             found = lex.opposite(ours, theirs)
-            if found and not set(found) & (_NEGATORS | {"any"}) and not _kept_otherwise(found[1], ours, found[0]) \
-                    and not _bases(found[1]) & denied:
+            kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
+            if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
     return None
 

@@ -491,3 +491,11 @@ def test_the_opposite_of_what_the_source_negates_keeps_its_meaning():
     evidence = "More than a dozen other Facebook ads from Warren were not affected."
     assert judge("Over a dozen of Warren's other Facebook ads were left untouched.", evidence).supported
     assert judge("Over a dozen of Warren's other Facebook ads were left affected.", evidence).reason == "negated"
+
+
+def test_less_of_the_sources_word_turns_its_comparative():
+    evidence = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
+    assert judge("The Democrat has taken a stance toward tech companies, going less far than other candidates.",
+                 evidence).reason == "'less' contradicts the source's 'further'"
+    assert judge("The Democrat has taken a stance toward tech companies, going farther than other candidates.",
+                 evidence).supported
