@@ -67,7 +67,11 @@ NEWS_PAIRS = (
     "buy/sell import/export resume/halt resume/suspend hope/reject hope/fear lift/impose pass/veto "
     "acquit/convict release/arrest ally/enemy friend/enemy up/down accept/decline agree/decline back/oppose "
     "support/oppose side/oppose hope/doubt gain/lose improve/strain improve/sour suggest/rule note/criticise "
-    "welcome/criticise warm/cool ease/tighten")
+    "welcome/criticise warm/cool ease/tighten back/block support/block fuel/curb fuel/stop fuel/ease resume/abandon "
+    "thaw/worsen thaw/freeze thaw/sour defend/attack praise/blast lead/trail skeptical/supportive cautious/aggressive "
+    "cautious/bold")
+# Adverbs of degree news writers turn ("narrowly voted" / "voted overwhelmingly")
+DEGREE_PAIRS = "narrowly/overwhelmingly narrowly/easily narrowly/comfortably slightly/sharply modestly/sharply"
 # Opposites of market news that the lexicons leave out or rate alike ("beat" and "missed" expectations).
 MARKET_PAIRS = (
     "beat/miss exceed/miss surpass/miss above/below high/low higher/lower lower/high widen/narrow "
@@ -83,7 +87,7 @@ MARKET_PAIRS = (
 _POINTS = "north south east west northeast northwest southeast southwest".split()
 COMPASS_PAIRS = " ".join(f"{a}{end}/{b}{end}" for end in ("", "ern") for i, a in enumerate(_POINTS)
                          for b in _POINTS[i + 1:] if a not in b)
-OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS, COMPASS_PAIRS)  # lemma -> its opposites
+OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS, COMPASS_PAIRS, DEGREE_PAIRS)  # lemma -> its opposites
 # Which way a word of market news moves what it is said of: up (1) or down (-1). Two runs a claim and its source
 # swap, one up and one down, say opposite things ("revised higher" / "lowered"), whichever way round.
 DIRECTION = {**dict.fromkeys((

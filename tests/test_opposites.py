@@ -167,3 +167,16 @@ def test_a_stopword_is_no_antonyms_synonym():
     # "out" is WordNet's opposite of "live", a synonym of "be": that does not make "walked out" oppose "are"
     assert lexicon().opposite(["walked", "out"], ["are", "on", "strike"]) is None
     assert lexicon().opposite(["slowly"], ["swiftly"]) == ("slowly", "swiftly")
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    ("Beijing blocked a new set of UN measures.", "Beijing backed a new set of UN measures.",
+     "'block' contradicts the source's 'back'"),
+    ("The union's members narrowly voted to reject it.", "The union's members voted overwhelmingly to reject it.",
+     "'narrowly' contradicts the source's 'overwhelmingly'"),
+    ("The release is a sign of worsening relations.", "The release is a sign of thawing relations.",
+     "'worsen' contradicts the source's 'thaw'"),
+    ("The release is a sign of thawing ties.", "The release is a sign of thawing relations.", "ok"),
+])
+def test_news_verbs_and_adverbs_of_degree_have_their_opposites(claim, evidence, reason):
+    assert judge(claim, evidence).reason == reason
