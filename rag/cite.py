@@ -260,6 +260,16 @@ def _counts_part(words: list[str], at: int) -> bool:
     return True
 
 
+def _date_kind(date: str) -> str:
+    """What a date names, to set it beside one of its kind: _date_kind("last Friday") -> "weekday"."""
+    words = set(re.findall(r"[A-Za-z]+", date))
+    if words & set(WEEKDAYS):
+        return "weekday"
+    if words & {m.rstrip(".") for m in MONTHS}:
+        return "month day" if re.search(r"\d", date) and not re.fullmatch(r"\D*\d{4}", date) else "month"
+    return "year" if re.search(r"\d{4}", date) else "other"
+
+
 def _words(text: str) -> list[str]:
     """Lowercased words with negations split off: _words("Kim didn't go") -> ['kim', 'did', "n't", 'go']"""
     out = []
@@ -278,8 +288,10 @@ def _names_in(text: str) -> list[str]:
     out = []
     for m in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", text):  # "Kim Jong Un" is one name
         name: list[str] = []
-        for w in [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()] + ["I"]:
-            if len(w) >= 2 and w.lower() not in STOPWORDS and w not in _NOT_NAME_WORDS:
+        words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()] + ["I"]
+        for w, after in zip(words, words[1:-1] + ["", ""]):  # the closing "I" ends the last name
+            if (len(w) >= 2 and w.lower() not in STOPWORDS or w == "New" and after[:1].isupper()) and \
+                    w not in _NOT_NAME_WORDS:  # "New York", though "new" is a stopword
                 name.append(w)
             elif name:  # a title ends a name: "Chinese President Xi Jinping" is "Chinese" and "Xi Jinping"
                 out.append(" ".join(name))
@@ -833,6 +845,12 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
 
     have = evidence.lower()
     claim_words, evidence_words = _words(claim), _words(evidence)
+    evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
+    for m in DATE_RE.finditer(claim):  # dates first: "Dec. 1" for "Dec. 6" is a date that differs, not a number
+        date = m.group().strip()
+        if date and date.lower() not in have:
+            like = [d for d in evidence_dates if _date_kind(d) == _date_kind(date)] or evidence_dates
+            return fail(f"date differs: {date} vs {like[0]}" if like else f"date '{date}' not in the source")
     counted = _in_years(claim), _in_years(evidence)  # "30 years" is "three decades"
     evidence_numbers, counted_words = set(_NUMBER.findall(counted[1])), _words(counted[1])
     for number in _NUMBER.findall(counted[0]):
@@ -847,12 +865,6 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     differs = _number_differs(claim, evidence)
     if differs:
         return fail(differs)
-    evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
-    for m in DATE_RE.finditer(claim):
-        date = m.group().strip()
-        if date and date.lower() not in have:
-            return fail(f"date differs: {date} vs {evidence_dates[0]}" if evidence_dates else
-                        f"date '{date}' not in the source")
     units = _time_units(claim_counted), _time_units(counted_words)
     if units[0] - units[1] and units[1] - units[0]:  # "a month after" where the source has "a week after"
         return fail(f"date differs: {min(units[0] - units[1])} vs {min(units[1] - units[0])}")

@@ -499,3 +499,13 @@ def test_less_of_the_sources_word_turns_its_comparative():
                  evidence).reason == "'less' contradicts the source's 'further'"
     assert judge("The Democrat has taken a stance toward tech companies, going farther than other candidates.",
                  evidence).supported
+
+
+def test_reasons_name_the_whole_name_and_the_date_of_the_same_kind():
+    assert judge("Half of the districts, including New York, reported effects.",
+                 "Half of the districts reported effects.").reason == "name 'New York' not in the source"
+    evidence = "POLITICO on Friday reported that the committee launched a probe of the operations in April."
+    assert judge("The committee launched a probe of the operations in June.", evidence).reason == \
+        "date differs: June vs April"
+    assert judge("Caal crossed the border on Dec. 1.", "Caal crossed the border on Dec. 6.").reason == \
+        "date differs: Dec. 1 vs Dec. 6"

@@ -155,7 +155,7 @@ def finish(text: str, **settings):
 def test_finish_checks_every_sentence():
     answer = finish("Xi wrote to Kim in October [1]. Xi visited Paris in 2012 [1]. Trade fell [7].")
     assert (answer.abstained, answer.supported, answer.mode) == (False, False, "llm")
-    assert [(v.reason, v.markers) for v in answer.verdicts] == [("ok", (1,)), ("number 2012 not in the source", (2,)),
+    assert [(v.reason, v.markers) for v in answer.verdicts] == [("ok", (1,)), ("date '2012' not in the source", (2,)),
                                                                  ("no citation", ())]
     assert answer.text == "Xi wrote to Kim in October. [1] Xi visited Paris in 2012. [2] Trade fell."
 
