@@ -18,8 +18,8 @@ from rag.text import split_sentences
 from rag.read import COUNTS, HEAD_NOUNS, MEASURES, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
-from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_pairs, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
-                       turned_owner)
+from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_numbers, swapped_pairs,
+                       swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner)
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -213,7 +213,7 @@ _FOLDS = {"doubl": "two", "tripl": "three", "quadrupl": "four"}
 
 
 def _multiples(text: str) -> dict[str, str]:
-    """How many times over a text says something grew or shrank, as written: _multiples("Cases have
+    """How many times over a text says something grew, as written: _multiples("Cases have
     doubled, and deaths tripled") -> {'two': 'doubled', 'three': 'tripled'}"""
     return {_FOLDS.get(m.group(1).lower(), "") if m.group(1) else m.group(2).lower(): m.group()
             for m in _MULTIPLE.finditer(text)}
@@ -911,8 +911,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     reversed_ = _reversed(claim, evidence, person, full) or crossed(claim, evidence)
     if reversed_:
         return fail(reversed_)
-    moved = _moved(claim, evidence, claim_names, evidence_names, full) or swapped_sides(claim, evidence) or swapped_named_sides(claim, evidence) or \
-        reordered(claim, evidence) or swapped_slot(claim, evidence) or \
+    moved = _moved(claim, evidence, claim_names, evidence_names, full) or swapped_sides(claim, evidence) or \
+        swapped_named_sides(claim, evidence) or reordered(claim, evidence) or swapped_slot(claim, evidence) or \
         swapped_numbers(claim, evidence) or swapped_result(claim, evidence) or swapped_things(claim, evidence) or \
         flipped_order(claim, evidence) or swapped_pairs(claim, evidence)
     if moved:

@@ -182,7 +182,7 @@ def _same_event(a: frozenset[str], b: frozenset[str]) -> bool:
 def flipped_order(claim: str, evidence: str) -> str:
     """Why the claim puts after an event what the source puts before it, or the reverse, or "": "After the
     lockdown was announced, he said" for "he said before the lockdown was announced". The event is the
-    same when its first two words that are no stopword are ("the vote" for one word). "B after A" for
+    same when two of its first three words that are no stopword are (one, for "the vote"). "B after A" for
     "A before B" is the same order."""
     ours, theirs = _tokens(claim, False), _tokens(evidence, False)
     for i, word in enumerate(ours):
@@ -312,7 +312,8 @@ def swapped_pairs(claim: str, evidence: str) -> str:
     return ""
 
 
-_NAME_AFTER = re.compile(r"\b(than|against|unlike|versus|behind)\s+(?:the\s+)?([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")
+_NAME_AFTER = re.compile(r"\b(than|against|unlike|versus|behind)\s+(?:the\s+)?"
+                         r"([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")
 
 
 def swapped_named_sides(claim: str, evidence: str) -> str:

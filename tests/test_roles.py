@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_pairs, swapped_numbers, swapped_result, swapped_sides, swapped_slot, swapped_things,
-                       turned_owner)
+from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_numbers, swapped_pairs,
+                       swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner)
 
 
 @pytest.mark.parametrize("evidence,claim,reason", [
