@@ -897,7 +897,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     claim_lemmas = {_base(w) for w in claim_words}
     # the opposite of a word the source negates is what the source says: "left untouched" for "not affected"
     denied = {b for w in _negated(evidence_words) for b in _bases(w)}
-    for word in claim_lemmas - evidence_lemmas:
+    for word in sorted(claim_lemmas - evidence_lemmas):  # sorted: the same reason on every run
         opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas and opposite not in denied:
             return fail(f"'{word}' contradicts the source's '{opposite}'")
