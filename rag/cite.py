@@ -247,6 +247,7 @@ def _number_differs(claim: str, evidence: str) -> str:
 
 
 _PART_BEFORE = frozenset("a an one two three another additional".split())
+_FRACTIONS = frozenset("quarter quarters".split())  # not "half": "a year and a half", "half a point" count
 
 
 def _counts_part(words: list[str], at: int) -> bool:
@@ -255,7 +256,7 @@ def _counts_part(words: list[str], at: int) -> bool:
     before, after = words[at - 1] if at else "", words[at + 1] if at + 1 < len(words) else ""
     if words[at] == "one":
         return before != "no"
-    if words[at] in ("quarter", "quarters"):
+    if words[at] in _FRACTIONS:
         return before in _PART_BEFORE or after in ("of", "point", "points")
     return True
 
@@ -881,9 +882,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
             return fail(f"name '{name}' not in the source")
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
+    claim_negated, evidence_negated = _negated(claim_words), _negated(evidence_words)
     if _negations(claim_words) != _negations(evidence_words):
         # a verb the source negates that the claim has without its negation ("have not responded" is kept)
-        claim_negated, evidence_negated = _negated(claim_words), _negated(evidence_words)
         claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
         if _negations(claim_words) > _negations(evidence_words) or \
                 any(_bases(w) & claim_bases for w in evidence_negated) or \
@@ -896,7 +897,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     evidence_lemmas = {_base(w) for w in evidence_words}
     claim_lemmas = {_base(w) for w in claim_words}
     # the opposite of a word the source negates is what the source says: "left untouched" for "not affected"
-    denied = {b for w in _negated(evidence_words) for b in _bases(w)}
+    denied = {b for w in evidence_negated for b in _bases(w)}
     for word in sorted(claim_lemmas - evidence_lemmas):  # sorted: the same reason on every run
         opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas and opposite not in denied:

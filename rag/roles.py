@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.read import DATE_RE, MONTHS, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
+from rag.read import DATE_RE, MONTHS, NAME_RE, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
 from rag.text import STOPWORDS
 
 
@@ -49,6 +49,8 @@ def _is_number(token: str) -> bool:
     return token[0].isdigit() or token in NUMBER_WORDS or token[-1].isdigit()
 
 
+# A run of capitalised words inside a sentence, letters only (not `rag.read.NAME_RE`, whose dots and "of the"
+# connectors the tokens below would split or join otherwise: "U.S. President", "Bank of England")
 _NAME_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][^\W\d_]+(?:\s+[A-Z][^\W\d_]+)+")
 
 
@@ -312,8 +314,7 @@ def swapped_pairs(claim: str, evidence: str) -> str:
     return ""
 
 
-_NAME_AFTER = re.compile(r"\b(than|against|unlike|versus|behind)\s+(?:the\s+)?"
-                         r"([A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)")
+_NAME_AFTER = re.compile(rf"\b(than|against|unlike|versus|behind)\s+(?:the\s+)?({NAME_RE.pattern})")
 
 
 def swapped_named_sides(claim: str, evidence: str) -> str:

@@ -225,6 +225,15 @@ def test_names_sharing_a_word_are_one_only_when_one_holds_the_other():
         assert judge(claim, evidence).supported
 
 
+_CHERRY = "Cherry has provided commentary on the show for more than three decades."
+_INVESTMENT = "Business investment fell at a 2.7% annual rate in the July-September period, more than double the fall."
+_PBS = "PBS member stations and a public television station in rural Minnesota filed suit on Friday."
+_ROJAS = "Rojas also said investigators were still trying to determine a motive for Friday's attack."
+_TRUCK = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
+_WARREN_ADS = "More than a dozen other Facebook ads from Warren were not affected."
+_FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
+
+
 @pytest.mark.parametrize("claim,evidence,reason", [
     # an acronym and the name it stands for, either way; another acronym is another name
     ("Poland joined the EU 15 years ago.", "Poland joined the European Union 15 years ago.", "ok"),
@@ -243,6 +252,71 @@ def test_names_sharing_a_word_are_one_only_when_one_holds_the_other():
      "Goldman no longer expects a trade deal with China before the election.", "negated"),
     ("The Kremlin confirmed the reports on Friday.", "The Kremlin dismissed the reports on Friday.",
      "'confirm' contradicts the source's 'dismiss'"),
+    # decades are years, "no one" is no count
+    ("Cherry has provided commentary on the show for over 30 years.", _CHERRY, "ok"),
+    ("Cherry has provided commentary on the show for over 40 years.", _CHERRY, "number 40 not in the source"),
+    ("Cherry has provided commentary on the show for two decades.", _CHERRY, "number 20 not in the source"),
+    ("Cherry has provided commentary on the show for three decades.",
+     "Cherry has provided commentary on the show for 30 years.", "ok"),
+    ("Officials said no one had asked them to slow down testing.",
+     "Officials also said they have not been asked to slow down testing.", "ok"),
+    # another multiple or unit is another number
+    ("Infections in Texas have tripled since May.", "Infections in Texas have doubled since May.",
+     "number differs: tripled vs doubled"),
+    ("Infections in Texas have doubled since May.", "Infections in Texas have doubled since May, officials said.", "ok"),
+    ("The park is about 40 miles east of London.", "The park is 25 miles (40 kilometers) east of London.",
+     "number differs: 40 miles vs 40 kilometers"),
+    ("The park is about 25 miles east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
+    ("The park is 40 km east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
+    # a quarter that is a period, and "twice" for "double", are no new numbers
+    ("Business investment declined at a 2.7% annual rate in the July-September quarter.", _INVESTMENT, "ok"),
+    ("Business investment declined by a quarter in the July-September period.", _INVESTMENT,
+     "number 'quarter' not in the source"),
+    ("Business investment fell at a 2.7% annual rate in the July-September period, more than twice the fall.",
+     _INVESTMENT, "ok"),
+    ("Business investment fell at a 2.7% annual rate in the July-September period, more than twice the fall.",
+     _INVESTMENT.replace("double", "triple"), "number 'twice' not in the source"),
+    # an acronym WordNet spells out, or an opening adjective, is no new name; the UK's nations are places
+    ("A public TV station in rural Minnesota sued on Friday.", _PBS, "ok"),
+    ("A public CNN station in rural Minnesota sued on Friday.", _PBS, "name 'CNN' not in the source"),
+    ("Longtime PBS member stations in rural Minnesota sued on Friday.", _PBS, "ok"),
+    ("Minnesota PBS member stations in rural Minnesota sued on Friday.", _PBS, "ok"),
+    ("Ohio PBS member stations in rural Minnesota sued on Friday.", _PBS, "name 'Ohio PBS' not in the source"),
+    ("An English public television station sued on Friday.", _PBS, "name 'English' not in the source"),
+    # an opening word where the source opens with a name is a name; where it opens with none, it is not
+    ("Twitter removed several ads placed by Warren's campaign.",
+     "Facebook removed several ads placed by Warren's campaign.", "name 'Twitter' not in the source"),
+    ("Ties between the allies have suffered this year.", "Relations between the allies have taken a hit this year.",
+     "ok"),
+    # a phrase of new words is an added fact though it has only two
+    ("Rojas said investigators were still trying to determine a motive for Friday's attack, which began in a "
+     "classroom building.", _ROJAS, "adds what the source does not say: 'which began in a classroom building'"),
+    ("Rojas said investigators were still trying to find a motive for Friday's attack.", _ROJAS, "ok"),
+    # a hyphened word is the source's word written as one
+    ("On Monday the storm hit towns in north-west Spain.", "The storm hit towns in northwest Spain on Monday.", "ok"),
+    ("On Monday the storm hit towns in northwest Spain.", "The storm hit towns in north-west Spain on Monday.", "ok"),
+    # a word put where the source has its negation drops it; what the source says is not known is not told as known
+    ("Operations at Catania Airport, due south of Etna, were suspended.",
+     "Operations at Catania Airport, due south of Etna, weren't affected.", "negated"),
+    ("Operations at Catania Airport, south of Etna, were not affected.",
+     "Operations at Catania Airport, due south of Etna, weren't affected.", "ok"),
+    ("The spokesman said investigators knew how long the truck spent in Belgium.", _TRUCK,
+     "negated: the source says it is not known how long …"),
+    ("The spokesman said it was unclear how long the truck spent in Belgium.", _TRUCK, "ok"),
+    ("The spokesman said the truck spent time in Belgium.", _TRUCK, "ok"),
+    # the opposite of what the source negates keeps its meaning; "less" of the source's word turns its comparative
+    ("Over a dozen of Warren's other Facebook ads were left untouched.", _WARREN_ADS, "ok"),
+    ("Over a dozen of Warren's other Facebook ads were left affected.", _WARREN_ADS, "negated"),
+    ("The Democrat has taken a stance toward tech companies, going less far than other candidates.", _FURTHER,
+     "'less' contradicts the source's 'further'"),
+    ("The Democrat has taken a stance toward tech companies, going farther than other candidates.", _FURTHER, "ok"),
+    # reasons name the whole name, and the source's date of the same kind
+    ("Half of the districts, including New York, reported effects.", "Half of the districts reported effects.",
+     "name 'New York' not in the source"),
+    ("The committee launched a probe of the operations in June.",
+     "POLITICO on Friday reported that the committee launched a probe of the operations in April.",
+     "date differs: June vs April"),
+    ("Caal crossed the border on Dec. 1.", "Caal crossed the border on Dec. 6.", "date differs: Dec. 1 vs Dec. 6"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
@@ -398,114 +472,3 @@ def test_a_dropped_negation_is_caught_through_a_near_synonym_of_its_verb():
     assert judge("The ministry said families had been told when the crossing would open.", evidence).reason == "negated"
     assert judge("The ministry said families had not been told when the crossing would open.", evidence).supported
 
-
-def test_decades_are_years_and_no_one_is_no_count():
-    evidence = "Cherry has provided commentary on the show for more than three decades."
-    assert judge("Cherry has provided commentary on the show for over 30 years.", evidence).supported
-    assert judge("Cherry has provided commentary on the show for over 40 years.", evidence).reason == "number 40 not in the source"
-    assert judge("Cherry has provided commentary on the show for two decades.", evidence).reason.startswith("number")
-    assert judge("Cherry has provided commentary on the show for three decades.",
-                 "Cherry has provided commentary on the show for 30 years.").supported
-    evidence = "Officials also said they have not been asked to slow down testing."
-    assert judge("Officials said no one had asked them to slow down testing.", evidence).supported
-
-
-@pytest.mark.parametrize("claim,evidence,reason", [
-    ("Infections in Texas have tripled since May.", "Infections in Texas have doubled since May.",
-     "number differs: tripled vs doubled"),
-    ("Infections in Texas have doubled since May.", "Infections in Texas have doubled since May, officials said.", "ok"),
-    ("The park is about 40 miles east of London.", "The park is 25 miles (40 kilometers) east of London.",
-     "number differs: 40 miles vs 40 kilometers"),
-    ("The park is about 25 miles east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
-    ("The park is 40 km east of London.", "The park is 25 miles (40 kilometers) east of London.", "ok"),
-])
-def test_another_multiple_or_unit_is_another_number(claim, evidence, reason):
-    assert judge(claim, evidence).reason == reason
-
-
-def test_a_quarter_that_is_a_period_and_twice_for_double_are_no_new_numbers():
-    evidence = "Business investment fell at a 2.7% annual rate in the July-September period, more than double the fall."
-    assert judge("Business investment declined at a 2.7% annual rate in the July-September quarter.", evidence).supported
-    assert judge("Business investment declined by a quarter in the July-September period.", evidence).reason == \
-        "number 'quarter' not in the source"
-    assert judge("Business investment fell at a 2.7% annual rate in the July-September period, more than twice "
-                 "the fall.", evidence).supported
-    assert judge("Business investment fell at a 2.7% annual rate in the July-September period, more than twice "
-                 "the fall.", evidence.replace("double", "triple")).reason == "number 'twice' not in the source"
-
-
-@pytest.mark.parametrize("claim,reason", [
-    ("A public TV station in rural Minnesota sued on Friday.", "ok"),  # WordNet: TV is television
-    ("A public CNN station in rural Minnesota sued on Friday.", "name 'CNN' not in the source"),
-    ("Longtime PBS member stations in rural Minnesota sued on Friday.", "ok"),  # "Longtime" is only an adjective
-    ("Minnesota PBS member stations in rural Minnesota sued on Friday.", "ok"),
-    ("Ohio PBS member stations in rural Minnesota sued on Friday.", "name 'Ohio PBS' not in the source"),
-    ("An English public television station sued on Friday.", "name 'English' not in the source"),
-])
-def test_an_acronym_wordnet_spells_out_or_an_opening_adjective_is_no_new_name(claim, reason):
-    evidence = "PBS member stations and a public television station in rural Minnesota filed suit on Friday."
-    assert judge(claim, evidence).reason == reason
-
-
-def test_a_phrase_of_new_words_is_an_added_fact_though_it_has_only_two():
-    evidence = "Rojas also said investigators were still trying to determine a motive for Friday's attack."
-    assert judge("Rojas said investigators were still trying to determine a motive for Friday's attack, which began "
-                 "in a classroom building.", evidence).reason == \
-        "adds what the source does not say: 'which began in a classroom building'"
-    assert judge("Rojas said investigators were still trying to find a motive for Friday's attack.", evidence).supported
-
-
-def test_a_word_put_where_the_source_has_its_negation_drops_it():
-    evidence = "Operations at Catania Airport, due south of Etna, weren't affected."
-    assert judge("Operations at Catania Airport, due south of Etna, were suspended.", evidence).reason == "negated"
-    assert judge("Operations at Catania Airport, south of Etna, were not affected.", evidence).supported
-
-
-def test_a_hyphened_word_is_the_sources_word_written_as_one():
-    evidence = "The storm hit towns in northwest Spain on Monday."
-    assert judge("On Monday the storm hit towns in north-west Spain.", evidence).supported
-    assert judge("On Monday the storm hit towns in northwest Spain.", evidence.replace("northwest", "north-west")).supported
-
-
-@pytest.mark.parametrize("claim,reason", [
-    ("The spokesman said investigators knew how long the truck spent in Belgium.",
-     "negated: the source says it is not known how long …"),
-    ("The spokesman said it was unclear how long the truck spent in Belgium.", "ok"),
-    ("The spokesman said the truck spent time in Belgium.", "ok"),
-])
-def test_what_the_source_says_is_not_known_is_not_told_as_known(claim, reason):
-    evidence = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
-    assert judge(claim, evidence).reason == reason
-
-
-def test_an_opening_word_where_the_source_opens_with_a_name_is_a_name():
-    evidence = "Facebook removed several ads placed by Warren's campaign."
-    assert judge("Twitter removed several ads placed by Warren's campaign.", evidence).reason == \
-        "name 'Twitter' not in the source"
-    # the source opens with no name: a capitalised common word is no name
-    assert judge("Ties between the allies have suffered this year.",
-                 "Relations between the allies have taken a hit this year.").reason != "name 'Ties' not in the source"
-
-
-def test_the_opposite_of_what_the_source_negates_keeps_its_meaning():
-    evidence = "More than a dozen other Facebook ads from Warren were not affected."
-    assert judge("Over a dozen of Warren's other Facebook ads were left untouched.", evidence).supported
-    assert judge("Over a dozen of Warren's other Facebook ads were left affected.", evidence).reason == "negated"
-
-
-def test_less_of_the_sources_word_turns_its_comparative():
-    evidence = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
-    assert judge("The Democrat has taken a stance toward tech companies, going less far than other candidates.",
-                 evidence).reason == "'less' contradicts the source's 'further'"
-    assert judge("The Democrat has taken a stance toward tech companies, going farther than other candidates.",
-                 evidence).supported
-
-
-def test_reasons_name_the_whole_name_and_the_date_of_the_same_kind():
-    assert judge("Half of the districts, including New York, reported effects.",
-                 "Half of the districts reported effects.").reason == "name 'New York' not in the source"
-    evidence = "POLITICO on Friday reported that the committee launched a probe of the operations in April."
-    assert judge("The committee launched a probe of the operations in June.", evidence).reason == \
-        "date differs: June vs April"
-    assert judge("Caal crossed the border on Dec. 1.", "Caal crossed the border on Dec. 6.").reason == \
-        "date differs: Dec. 1 vs Dec. 6"
