@@ -785,8 +785,9 @@ def _acronym_for(name: str, evidence_words: list[str]) -> bool:
 def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str, str]) -> str:
     """Why the parse says the claim reverses who did what to whom in the source, or "": a verb of both
     whose doer and other party are names, or things other than with "be" ("wages outpaced inflation" /
-    "inflation outpaced wages"), swapped (Kim wrote to Xi / Xi wrote to Kim), or whose other party is the
-    source's doer of that verb (X replaced Y / X was replaced by Y)."""
+    "inflation outpaced wages"), swapped (Kim wrote to Xi / Xi wrote to Kim), whose doer is the source's
+    other party where the source's doer is a pronoun (Scott asked Bondi / she asked Scott), or whose other
+    party is the source's doer of that verb (X replaced Y / X was replaced by Y)."""
     from rag.syntax import acts, relations
 
     def who(words: tuple[str, ...], thing: bool = False) -> str | None:
@@ -804,6 +805,8 @@ def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str,
         theirs = [pair(e) for e in relations(evidence) if e.verb == rel.verb]
         if theirs and all(t == (patient, agent) for t in theirs):
             return f"roles swapped: the source's '{rel.verb}' goes from {full.get(patient, patient)} to {full.get(agent, agent)}"
+        if theirs and all(t[0] is None and t[1] == agent for t in theirs):  # "she asked Scott" / "Scott asked Bondi"
+            return f"roles swapped: in the source the '{rel.verb}' goes to {full.get(agent, agent)}"
         doers = {who(phrase) for verb, phrase in acts(evidence) if verb == rel.verb}
         if patient in doers and agent not in doers and agent in person.values():  # "having been replaced by Y"
             return f"roles swapped: in the source {full.get(patient, patient)} does the '{rel.verb}'"

@@ -231,6 +231,7 @@ _PBS = "PBS member stations and a public television station in rural Minnesota f
 _ROJAS = "Rojas also said investigators were still trying to determine a motive for Friday's attack."
 _TRUCK = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
 _WARREN_ADS = "More than a dozen other Facebook ads from Warren were not affected."
+_BONDI = "Bondi came under heavy criticism after she asked then-Gov. Rick Scott to move the date of an execution."
 _FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
 
 
@@ -317,6 +318,10 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
      "POLITICO on Friday reported that the committee launched a probe of the operations in April.",
      "date differs: June vs April"),
     ("Caal crossed the border on Dec. 1.", "Caal crossed the border on Dec. 6.", "date differs: Dec. 1 vs Dec. 6"),
+    # the source's other party made the doer, where the source's doer is a pronoun
+    ("Then-Gov. Rick Scott asked Bondi to move the date of an execution.", _BONDI,
+     "roles swapped: in the source the 'ask' goes to Then-Gov Rick Scott"),
+    ("Bondi asked then-Gov. Rick Scott to move the date of an execution.", _BONDI, "ok"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
