@@ -153,15 +153,17 @@ _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discus
 
 
 def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str]) -> bool:
-    """Whether the claim's extra "not"s only restate a refusal to speak: "would not say" for "declined to
-    comment" is faithful, "did not believe" for it is not."""
+    """Whether the claim's extra "not"s only restate a refusal to speak, or the source's own refusal: "would
+    not say" for "declined to comment" and "would not respond" for "declined to respond" are faithful, "did not
+    believe" for "declined to comment" is not."""
     explicit = sum(w in _NEGATORS for w in claim_words) - sum(w in _NEGATORS for w in evidence_words)
     if explicit <= 0:
         return True
     negated = [next((v for v in claim_words[i + 1:i + 3] if v not in ("be", "do", "does", "did", "would", "will")), "")
                for i, w in enumerate(claim_words) if w in _NEGATORS]
     saying = _SAYING | {_folded(w, w) for w in _SAYING}  # "disclosed" -> "disclos"
-    return all(_base(v) in saying or lemma(v) in saying for v in negated)
+    refused = _refused(evidence_words)
+    return all(_base(v) in saying or lemma(v) in saying or _base(v) in refused for v in negated)
 
 
 def _time_units(words: list[str]) -> set[str]:
@@ -171,16 +173,30 @@ def _time_units(words: list[str]) -> set[str]:
     return singular & TIME_UNITS
 
 
-def _negations(words: list[str]) -> int:
-    """Negating words, "declined/refused/failed to" and "yet to" included: _negations(['declined', 'to', 'comment']) -> 1"""
-    return sum(w in _NEGATORS or (w in _REFUSING and nxt == "to") or (w == "yet" and nxt == "to")  # "have yet to"
-               for w, nxt in zip(words, words[1:] + [""]))
+_DETERMINERS = frozenset("the a an its their his her this that".split())
+# A refusal with an aside before its "to": "declined, as he has before, to respond"
+_REFUSAL_ASIDE = re.compile(r"\b(?:declin|refus|fail)\w*,[^,.;]{1,40},\s+to\s", re.I)
+
+
+def _negations(words: list[str], text: str = "") -> int:
+    """Negating words, "declined/refused/failed to" and "yet to" included, and in the text a refusal with an
+    aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
+    return sum(w in _NEGATORS or (w == "yet" and nxt == "to") or  # "have yet to"
+               (w in _REFUSING and nxt == "to" and before not in _DETERMINERS)  # not "the decline to"
+               for before, w, nxt in zip([""] + words, words, words[1:] + [""])) + len(_REFUSAL_ASIDE.findall(text))
 
 
 def _negated(words: list[str]) -> list[str]:
     """The word each negation bears on, past adverbs and raising verbs: "no longer expect" -> "expect"."""
     return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING), "")
             for i, w in enumerate(words[:-1]) if w in _NEGATORS or (w == "yet" and words[i + 1] == "to")]
+
+
+def _refused(words: list[str]) -> set[str]:
+    """The bases of the words a refusal bears on: _refused("declined to respond".split()) -> {"respond"}; not
+    after a determiner ("attributed the decline to US-led efforts")."""
+    return {_base(v) for before, w, to, v in zip([""] + words, words, words[1:], words[2:])
+            if w in _REFUSING and to == "to" and before not in _DETERMINERS}
 
 
 NUMERIC_WORDS = frozenset((
@@ -261,6 +277,18 @@ def _counts_part(words: list[str], at: int) -> bool:
     return True
 
 
+# Other words for a date's first word: "late April" is "the end of April", "last week" "the past week"
+_DATE_WORDING = {"late": ("end of",), "early": ("beginning of", "start of"), "mid": ("middle of",),
+                 "last": ("past", "previous"), "next": ("coming", "following")}
+
+
+def _date_said(date: str, have: str) -> bool:
+    """Whether the lowercased text `have` says the lowercased date, as written or in other words:
+    _date_said("late april", "by the end of april") -> True"""
+    first, _, rest = date.replace("-", " ").partition(" ")
+    return date in have or bool(rest) and any(f"{w} {rest}" in have for w in _DATE_WORDING.get(first, ()))
+
+
 def _date_kind(date: str) -> str:
     """What a date names, to set it beside one of its kind: _date_kind("last Friday") -> "weekday"."""
     words = set(re.findall(r"[A-Za-z]+", date))
@@ -284,16 +312,22 @@ def _words(text: str) -> list[str]:
 
 
 def _names_in(text: str) -> list[str]:
-    """Capitalised words that name someone or something (not an opening "The" or "He"):
-    _names_in("The envoy met President Kim Jong Un in Seoul.") -> ['Kim Jong Un', 'Seoul']"""
+    """Capitalised words that name someone or something (not an opening "The" or "He"); an owner's name ends
+    at its "'s": _names_in("The envoy met President Kim Jong Un in Seoul.") -> ['Kim Jong Un', 'Seoul'],
+    _names_in("Russia's U.N. mission") -> ['Russia', 'U.N']"""
     out = []
     for m in re.finditer(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", text):  # "Kim Jong Un" is one name
         name: list[str] = []
-        words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in m.group().split()] + ["I"]
-        for w, after in zip(words, words[1:-1] + ["", ""]):  # the closing "I" ends the last name
+        written = m.group().split()
+        words = [re.sub(r"['’]s$", "", w.rstrip(".'’,")) for w in written] + ["I"]
+        owner = [bool(re.search(r"['’]s$", w.rstrip(".,"))) for w in written] + [False]
+        for w, after, owns in zip(words, words[1:-1] + ["", ""], owner):  # the closing "I" ends the last name
             if (len(w) >= 2 and w.lower() not in STOPWORDS or w == "New" and after[:1].isupper()) and \
                     w not in _NOT_NAME_WORDS:  # "New York", though "new" is a stopword
                 name.append(w)
+                if owns and after:  # "Russia's U.N. mission": Russia, then the U.N.
+                    out.append(" ".join(name))
+                    name = []
             elif name:  # a title ends a name: "Chinese President Xi Jinping" is "Chinese" and "Xi Jinping"
                 out.append(" ".join(name))
                 name = []
@@ -391,10 +425,19 @@ def _name_words(name: str, evidence_words: list[str], evidence: str = "") -> lis
     return out
 
 
+def _plural_or_clipped(word: str, known: set[str], evidence: str) -> bool:
+    """Whether a name's word is the source's in the plural ("Super Bowls", "District Judges"), or a short form
+    of a capitalised word of the source ("Fed" for "Federal Reserve")."""
+    if word.endswith("s") and word[:-1] in known:
+        return True
+    return 3 <= len(word) <= 4 and bool(re.search(rf"\b{re.escape(word.title())}[a-z]{{2,}}\s+[A-Z]", evidence))
+
+
 def _by_initials(name: str, parts: list[str], evidence: str, evidence_words: list[str]) -> bool:
     """Whether a claim's name is one of the source's by initials: an acronym the source spells out ("EU",
     "CEO" for "chief executive"), or the spelled-out form of a name the source abbreviates."""
-    if len(parts) == 1 and name.isupper() and _spelled_out(parts[0], evidence_words):
+    if name.isupper() and (len(parts) == 1 or all(len(p) == 1 for p in parts)) and \
+            _spelled_out("".join(parts), evidence_words):  # "U.N." is "un"
         return True
     return any(_initials_of(tuple(parts), tuple(_words(other))) for other in _names_in(evidence))
 
@@ -633,9 +676,12 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str])
     lex = lexicon()
     ops = SequenceMatcher(None, claim_words, evidence_words, autojunk=False).get_opcodes()
     for tag, i1, i2, j1, j2 in ops:
-        if tag == "replace" and i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
+        if tag == "replace":
             ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
-            found = lex.opposite(ours, theirs)
+            if i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
+                found = lex.opposite(ours, theirs)
+            else:  # a longer run: only an antonym among its first words ("easy for the UN" / "difficult")
+                found = lex.antonym_pair(ours[:MAX_SWAP], theirs[:MAX_SWAP])
             kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
             if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
@@ -852,7 +898,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     evidence_dates = [m.group().strip() for m in DATE_RE.finditer(evidence) if m.group().strip()]
     for m in DATE_RE.finditer(claim):  # dates first: "Dec. 1" for "Dec. 6" is a date that differs, not a number
         date = m.group().strip()
-        if date and date.lower() not in have:
+        if date and not _date_said(date.lower(), have):
             like = [d for d in evidence_dates if _date_kind(d) == _date_kind(date)] or evidence_dates
             return fail(f"date differs: {date} vs {like[0]}" if like else f"date '{date}' not in the source")
     counted = _in_years(claim), _in_years(evidence)  # "30 years" is "three decades"
@@ -864,7 +910,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     for i, word in enumerate(claim_counted):
         if word in NUMERIC_WORDS and word not in counted_words and not (word == "one" and "a" in counted_words) \
                 and _TIMES.get(word) not in counted_words and COUNTS.get(word) not in evidence_numbers \
-                and not (word == "twice" and "two" in _multiples(evidence)) and _counts_part(claim_counted, i):
+                and not (word == "twice" and "two" in _multiples(evidence)) and _counts_part(claim_counted, i) \
+                and not (word == "two" and "both" in counted_words):  # "the two women" for "both women"
             return fail(f"number '{word}' not in the source")
     differs = _number_differs(claim, evidence)
     if differs:
@@ -877,7 +924,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         if at == 0 and " " in name and _capitalised_opening(claim, name.split()[0], evidence):
             name = name.split(" ", 1)[1]  # "Although Beijing ...": the name is Beijing
         parts = _name_words(name, evidence_words, evidence)
-        if parts and not all(p in known for p in parts) and not _capitalised_opening(claim, name, evidence) and \
+        if parts and not all(p in known or _plural_or_clipped(p, known, evidence) for p in parts) and \
+                not _capitalised_opening(claim, name, evidence) and \
                 not _same_country(name, evidence, as_place=_after_place_word(claim, name)) and \
                 not _by_initials(name, parts, evidence, evidence_words) and not _acronym_for(name, evidence_words) and \
                 not (at == 0 and _named_before(claim, name, evidence, context)) and \
@@ -886,11 +934,13 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     if not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
     claim_negated, evidence_negated = _negated(claim_words), _negated(evidence_words)
-    if _negations(claim_words) != _negations(evidence_words):
+    negations = _negations(claim_words, claim), _negations(evidence_words, evidence)
+    if negations[0] != negations[1]:
         # a verb the source negates that the claim has without its negation ("have not responded" is kept)
         claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
-        if _negations(claim_words) > _negations(evidence_words) or \
+        if negations[0] > negations[1] or \
                 any(_bases(w) & claim_bases for w in evidence_negated) or \
+                _refused(evidence_words) & claim_bases - _refused(claim_words) or \
                 _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words) or \
                 _filled_in(claim_words, evidence_words):
             return fail("negated")

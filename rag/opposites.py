@@ -69,7 +69,13 @@ NEWS_PAIRS = (
     "support/oppose side/oppose hope/doubt gain/lose improve/strain improve/sour suggest/rule note/criticise "
     "welcome/criticise warm/cool ease/tighten back/block support/block fuel/curb fuel/stop fuel/ease resume/abandon "
     "thaw/worsen thaw/freeze thaw/sour defend/attack praise/blast lead/trail skeptical/supportive cautious/aggressive "
-    "cautious/bold")
+    "cautious/bold laud/condemn laud/criticize laud/criticise laud/blast laud/slam praise/slam maintain/drop "
+    "maintain/abandon keep/drop keep/abandon reinforce/counter reinforce/undermine bolster/undermine "
+    "assure/uncertain guarantee/uncertain")
+# Words of amount: "minimal clout" is not "substantial clout"
+_SMALL, _LARGE = "minimal negligible marginal slight modest minor".split(), \
+    "substantial significant considerable major huge massive sizable vast enormous".split()
+AMOUNT_PAIRS = " ".join(f"{a}/{b}" for a in _SMALL for b in _LARGE)
 # Adverbs of degree news writers turn ("narrowly voted" / "voted overwhelmingly")
 DEGREE_PAIRS = "narrowly/overwhelmingly narrowly/easily narrowly/comfortably slightly/sharply modestly/sharply"
 # Opposites of market news that the lexicons leave out or rate alike ("beat" and "missed" expectations).
@@ -87,7 +93,7 @@ MARKET_PAIRS = (
 _POINTS = "north south east west northeast northwest southeast southwest".split()
 COMPASS_PAIRS = " ".join(f"{a}{end}/{b}{end}" for end in ("", "ern") for i, a in enumerate(_POINTS)
                          for b in _POINTS[i + 1:] if a not in b)
-OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS, COMPASS_PAIRS, DEGREE_PAIRS)  # lemma -> its opposites
+OPPOSITE = _paired(NEWS_PAIRS, MARKET_PAIRS, COMPASS_PAIRS, DEGREE_PAIRS, AMOUNT_PAIRS)  # lemma -> its opposites
 # Which way a word of market news moves what it is said of: up (1) or down (-1). Two runs a claim and its source
 # swap, one up and one down, say opposite things ("revised higher" / "lowered"), whichever way round.
 DIRECTION = {**dict.fromkeys((
@@ -168,18 +174,27 @@ class Lexicon:
                     tries.append(stem[:-1])
         return [t for t in dict.fromkeys(tries) if t]
 
+    def antonym_pair(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
+        """A pair (word of a, word of b) that WordNet or the curated tables call antonyms, two-word runs
+        such as "rule out" included: antonym_pair(['easy', 'for', 'us'], ['difficult']) -> ('easy', 'difficult')"""
+        grams_b = _grams(b)
+        lemmas_b = {lem: g for g in grams_b for lem in self.lemmas(g.replace(" ", "_"))}
+        for g in _grams(a):
+            for lem in self.lemmas(g.replace(" ", "_")):
+                hit = next((lemmas_b[o] for o in sorted(self.antonyms[lem]) if o in lemmas_b), None)
+                if hit is not None:
+                    return g, hit
+        return None
+
     def opposite(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
         """A pair (word of a, word of b) of opposite meaning, if the two word runs have one: by an antonym
         pair (two-word runs such as "rule out" included); else, when both runs say which way something
         moves, by that alone; else by an antonym's synonym, or by valence of opposite sign.
         opposite(['rejected'], ['hopes']) -> ('rejected', 'hopes')"""
         grams_a, grams_b = _grams(a), _grams(b)
-        lemmas_b = {lem: g for g in grams_b for lem in self.lemmas(g.replace(" ", "_"))}
-        for g in grams_a:
-            for lem in self.lemmas(g.replace(" ", "_")):
-                hit = next((lemmas_b[o] for o in sorted(self.antonyms[lem]) if o in lemmas_b), None)
-                if hit is not None:
-                    return g, hit
+        found = self.antonym_pair(a, b)
+        if found:
+            return found
         da, db = self.direction(a), self.direction(b)
         if da and db:  # both say which way something moves: that decides ("contracted, raising" / "shrank, opening")
             return (da[0], db[0]) if (da[1] > 0) != (db[1] > 0) else None
@@ -210,11 +225,14 @@ class Lexicon:
         return next(((w, float(s[0])) for w in words if (s := self.inquired(w)) and s[0]), None)
 
     def direction(self, words: list[str]) -> tuple[str, float] | None:
-        """The first word of a run that says "more" or "less": a phrasal verb ("scale back", `PHRASAL_MOVES`),
+        """The first word of a run that says "more" or "less": a phrasal verb ("scale back", `PHRASAL_MOVES`, or
+        one WordNet lists with "down"),
         market news's up and down words (`DIRECTION`), else the General Inquirer's Increas / Decreas.
         direction(["scaled", "back"]) -> ("scaled back", -1.0)"""
         for w, particle in zip(words, words[1:]):
             way = next((PHRASAL_MOVES[p] for f in self.forms(w) if (p := f"{f} {particle}") in PHRASAL_MOVES), 0)
+            if not way and particle == "down" and any(f"{f}_down" in self.synsets for f in self.forms(w)):
+                way = -1  # a verb WordNet lists with "down" brings down: "shot down", "voted down", "struck down"
             if way:
                 return f"{w} {particle}", float(way)
         return next(((w, float(d)) for w in words if (d := self.moves(w))), None)

@@ -65,6 +65,9 @@ def read_aliases(folder) -> dict[str, str]:
         raise ModelError(f"the country table in {folder} does not match its sha256 (damaged or another version); "
                          f"reinstall it: pip install --force-reinstall --no-deps '{PACKAGE}'")
     out: dict[str, str] = {}
+    # a demonym several countries share is the most populous one's: "American" is the United States, not the
+    # Northern Mariana Islands, "Chinese" China, not Macau
+    rows.sort(key=lambda row: -row["population"] if isinstance(row.get("population"), int) else 0)
     for row in rows:
         country = row.get("name")
         if not isinstance(country, str):

@@ -237,9 +237,14 @@ def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
     from rag.syntax import moved
 
     lex = lexicon()
-    theirs = [(verb, words, lex.moves(verb)) for verb, words in moved(evidence)]
+
+    def way_of(verb: str) -> float:  # "shoot down" goes down, though "shoot" goes up; "make up" neither way
+        found = lex.direction(verb.split())
+        return found[1] if found and found[0] in (verb, verb.split()[0]) else 0
+
+    theirs = [(verb, words, way_of(verb)) for verb, words in moved(evidence)]
     for verb, words in moved(claim):
-        way = lex.moves(verb)
+        way = way_of(verb)
         same = [(v, w) for v, o, w in theirs if o <= words or words <= o]
         moving = [(v, w) for v, w in same if w]
         if way and moving and all(w == -way for _, w in moving) and verb not in {v for v, _ in same}:
@@ -314,19 +319,36 @@ def swapped_pairs(claim: str, evidence: str) -> str:
     return ""
 
 
-_NAME_AFTER = re.compile(rf"\b(than|against|unlike|versus|behind)\s+(?:the\s+)?({NAME_RE.pattern})")
+# A side word and the first word after it that is no article or "to": "than Paul", "rather than to phone companies"
+_MARKED = re.compile(r"\b(than|against|unlike|versus|behind)\s+(?:(?:the|a|an|to)\s+)*([^\W\d_][\w'’-]*)", re.I)
+
+
+def _marked(text: str) -> list[tuple[str, str, str]]:
+    """Each side word of the text, what it governs (a whole name, or one word that is no stopword) and the two
+    as written: _marked("Voters blamed Paul rather than the leader.") -> [('than', 'leader', 'than the leader')]"""
+    out = []
+    for m in _MARKED.finditer(text):
+        word, end = m[2], m.end(2)
+        if word[0].isupper() and (name := NAME_RE.match(text, m.start(2))):
+            word = name.group().rstrip(".'’")
+            end = m.start(2) + len(word)
+        if word.lower() not in STOPWORDS:
+            out.append((m[1].lower(), word, text[m.start(1):end]))
+    return out
 
 
 def swapped_named_sides(claim: str, evidence: str) -> str:
-    """Why the claim names after "than", "against", "unlike", "versus" or "behind" the one the source names
-    elsewhere, and elsewhere the one the source names there, or "": the words as written, for where the parse
-    misreads ("... closer relationship with Trump than Boris Johnson" for "... than May")."""
+    """Why the claim puts after "than", "against", "unlike", "versus" or "behind" what the source has
+    elsewhere, and elsewhere what the source has there, or "": the words as written, for where the parse
+    misreads ("... closer relationship with Trump than Boris Johnson" for "... than May"; "blamed the leader
+    rather than Paul" for "blamed Paul rather than the leader"; "affect developed nations more than
+    emerging-market ones" for the reverse)."""
     words = {text: set(re.findall(r"\w+(?:['’.-]\w+)*", text.lower())) for text in (claim, evidence)}
-    theirs = [(m[1].lower(), m[2].rstrip(".'’")) for m in _NAME_AFTER.finditer(evidence)]
-    for m in _NAME_AFTER.finditer(claim):
-        ours = set(m[2].rstrip(".'’").lower().split())
-        for marker, name in theirs:
+    theirs = _marked(evidence)
+    for marker, ours, written in _marked(claim):
+        mine = set(ours.lower().split())
+        for their_marker, name, their_written in theirs:
             other = set(name.lower().split())
-            if marker == m[1].lower() and not ours & other and ours <= words[evidence] and other <= words[claim]:
-                return f"roles swapped: the source has '{marker} {name}', not '{m[1]} {m[2].rstrip('.’')}'"
+            if marker == their_marker and not mine & other and mine <= words[evidence] and other <= words[claim]:
+                return f"roles swapped: the source has '{their_written}', not '{written}'"
     return ""

@@ -201,8 +201,8 @@ def passives(text: str, lemmas: bool = False) -> frozenset[str]:
 
 @lru_cache(maxsize=2048)
 def moved(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Each verb (its lemma) with what it moves, as the words of that phrase: its object when it has one
-    ("raised prices" moves the prices, not who raised them), else its owner:
+    """Each verb (its lemma, with its particle) with what it moves, as the words of that phrase: its object
+    when it has one ("raised prices" moves the prices, not who raised them), else its owner:
     moved("Germany's economy shrank, raising the risk.")
     -> (('shrink', frozenset({'economy', 'germany'})), ('raise', frozenset({'risk'})))"""
     out = []
@@ -211,8 +211,9 @@ def moved(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
             continue
         thing = next((c for c in token.children if c.dep_ in ("dobj", "obj")), None) or _owner(token)
         words = _things(_own_words(thing), ("NOUN", "PROPN", "ADJ")) if thing is not None else frozenset()
+        particle = next((f" {c.lower_}" for c in token.children if c.dep_ == "prt"), "")  # "shoot down"
         if words:
-            out.append((token.lemma_.lower(), words))
+            out.append((token.lemma_.lower() + particle, words))
     return tuple(out)
 
 

@@ -232,6 +232,9 @@ _ROJAS = "Rojas also said investigators were still trying to determine a motive 
 _TRUCK = "“We have no idea at the moment how long the truck spent in Belgium,” the spokesman said."
 _WARREN_ADS = "More than a dozen other Facebook ads from Warren were not affected."
 _BONDI = "Bondi came under heavy criticism after she asked then-Gov. Rick Scott to move the date of an execution."
+_POWELL = "Asked about the taunt, Powell declined, as he has before, to respond directly."
+_BLAMED = "Republicans blamed Paul rather than the leader for the expiration."
+_UN_WORK = "The UN says that without support it is difficult to expand its work."
 _FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
 
 
@@ -322,6 +325,55 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     ("Then-Gov. Rick Scott asked Bondi to move the date of an execution.", _BONDI,
      "roles swapped: in the source the 'ask' goes to Then-Gov Rick Scott"),
     ("Bondi asked then-Gov. Rick Scott to move the date of an execution.", _BONDI, "ok"),
+    # a refusal with an aside before its "to" is still a refusal
+    ("Powell again refused to answer the taunt directly.", _POWELL, "ok"),
+    ("Powell again agreed to answer the taunt directly.", _POWELL, "'agree' contradicts the source's 'decline'"),
+    # what the source declines to do, told as done, is negated; told as not done, it is kept
+    ("Powell responded directly.", "Powell declined to respond directly.", "negated"),
+    ("Powell would not respond directly.", "Powell declined to respond directly.", "ok"),
+    # a refusal the claim keeps, or a "decline" that is a noun, is no negation
+    ("Critics chastised China for failing to hold North Korea accountable.",
+     "Critics chastised China for failing to hold North Korea accountable by not adhering to sanctions.", "ok"),
+    ("A White House chart credited US-led containment efforts for the decline in new cases.",
+     "New cases plummeted, according to a White House chart, which attributed the decline to US-led containment "
+     "efforts.", "ok"),
+    # what follows "rather than" traded with what goes before it
+    ("Republicans blamed the leader rather than Paul for the expiration.", _BLAMED,
+     "roles swapped: the source has 'than the leader', not 'than Paul'"),
+    ("Republicans blamed Paul instead of the leader for the expiration.", _BLAMED, "ok"),
+    # a verb with "down" goes down; "both" are two; other words for a date
+    ("Iranian forces downed the drone this week.", "Iranian forces shot down the drone this week.", "ok"),
+    ("The two women both serve in the House.", "Both women serve in the House.", "ok"),
+    ("The three women serve in the House.", "Both women serve in the House.", "number 'three' not in the source"),
+    ("Most troops can go home by late April.", "Most troops can go home by the end of April.", "ok"),
+    ("Most troops can go home by late May.", "Most troops can go home by the end of April.",
+     "date differs: late May vs April"),
+    ("Claims jumped to 3.28 million last week.", "Claims soared to 3.28 million in the past week.", "ok"),
+    # names in the plural, clipped, dotted or owned
+    ("Each of the last eight Super Bowls drew 100 million viewers.",
+     "The past eight Super Bowl games drew 100 million viewers.", "ok"),
+    ("Each of the last eight Super Cups drew 100 million viewers.",
+     "The past eight Super Bowl games drew 100 million viewers.", "name 'Super Cups' not in the source"),
+    ("Fed Chairman Jerome Powell said so.", "Federal Reserve Chairman Jerome Powell said so.", "ok"),
+    ("Officials at Russia's U.N. mission left.", "Officials at Russia’s mission at the United Nations left.", "ok"),
+    ("Officials at Russia's E.U. mission left.", "Officials at Russia’s mission at the United Nations left.",
+     "name 'E.U' not in the source"),
+    ("The American troops went home.", "The US troops went home.", "ok"),
+    # opposites of amount and stance; an antonym at the head of a longer run
+    ("The chair has minimal clout in the party.", "The chair has substantial clout in the party.",
+     "'minimal' contradicts the source's 'substantial'"),
+    ("Rights groups condemned the decision.", "Rights groups lauded the decision.", "'condemn' contradicts the source's 'laud'"),
+    ("His speech reinforced the narrative of scandal.", "His speech was meant to counter the narrative of scandal.",
+     "'reinforce' contradicts the source's 'counter'"),
+    ("McConnell dropped his pledge not to hold a hearing.", "McConnell maintained his pledge to not hold a hearing.",
+     "'drop' contradicts the source's 'maintain'"),
+    ("The bill's fate is all but assured.", "The bill faces an uncertain fate.",
+     "'assure' contradicts the source's 'uncertain'"),
+    ("The UN says that without support it is easy for the agency and its partners to expand its work.", _UN_WORK,
+     "'easy' contradicts the source's 'difficult'"),
+    ("The UN says that without support it is hard for the agency and its partners to expand its work.", _UN_WORK, "ok"),
+    ("The department plans to create a force made up of fighters.",
+     "The department will set up a force comprising fighters.", "ok"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
@@ -446,7 +498,7 @@ def test_a_country_in_a_name_may_be_the_sources_nationality():
     evidence = "He celebrated a deal between the American steelmaker and the Japanese company Nippon Steel."
     assert judge("He celebrated a deal between the American steelmaker and Japan's Nippon Steel.", evidence).supported
     assert judge("He celebrated a deal between the American steelmaker and Korea's Nippon Steel.", evidence).reason == \
-        "name 'Korea Nippon Steel' not in the source"
+        "name 'Korea' not in the source"  # an owner's name ends at its "'s"
 
 
 def test_a_more_general_word_is_no_new_fact_but_a_more_specific_one_is():

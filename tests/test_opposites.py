@@ -152,6 +152,8 @@ def test_direction_reads_curated_words_both_ways_then_the_inquirer():
     assert opposites.OPPOSITE["miss"] >= {"beat"} and "miss" in opposites.OPPOSITE["beat"]
     assert lex.moves("letter") == 0
     assert (lex.moves("spiked"), lex.moves("led"), lex.moves("trailed")) == (1, 1, -1)  # "led by 43 points"
+    # a verb WordNet lists with "down" goes down, whichever way the verb alone goes
+    assert lex.direction(["shot", "down"]) == ("shot down", -1.0) and lex.direction(["shot"]) == ("shot", 1.0)
 
 
 def test_points_of_the_compass_exclude_each_other_but_not_the_points_they_lie_between():

@@ -14,6 +14,9 @@ from rag.errors import ModelError
     ("Beijing", "China"), ("Chinese", "China"), ("PRC", "China"), ("U.S.", places.country("USA")),
     ("Seoul", "South Korea"), ("the North", None), ("Kim Jong Un", None),
     ("Britain", "United Kingdom"), ("UK", "United Kingdom"), ("Holland", "Netherlands"), ("America", None),
+    # a demonym several countries share is the most populous one's
+    ("American", places.country("USA")), ("Americans", places.country("USA")), ("Indian", "India"),
+    ("French", "France"),
 ])
 def test_a_countrys_names_capital_and_people_stand_for_it(name, country):
     assert places.country(name) == country

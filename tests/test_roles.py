@@ -317,3 +317,9 @@ def test_names_after_than_that_trade_places_are_swapped_whatever_the_parse():
     assert swapped_named_sides("Johnson is seen as likely to forge a closer relationship with Trump than May.",
                                evidence) == ""
     assert swapped_named_sides("Johnson is seen as likely to be closer to Trump than Obama.", evidence) == ""
+    # not only names: what follows "than" traded with what precedes it
+    evidence = "Economists say the slowdown will affect emerging-market nations more than developed ones."
+    assert swapped_named_sides("Economists say the slowdown will affect developed nations more than emerging-market "
+                               "ones.", evidence) == "roles swapped: the source has 'than developed', not 'than emerging-market'"
+    assert swapped_named_sides("Economists expect emerging-market nations to suffer more than developed ones.",
+                               evidence) == ""
