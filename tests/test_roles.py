@@ -310,6 +310,15 @@ def test_dates_that_trade_their_places_are_swapped():
         == ""
 
 
+def test_numbers_are_swapped_by_the_nearest_word_each_text_has_once():
+    evidence = "Audiences fell, with the Wild Card games dropping 11.5 percent and the Championship games down by 8 percent."
+    assert swapped_numbers("The Wild Card games lost 8 percent of their audience, while the Championship games were "
+                           "down 11.5 percent.", evidence) == \
+        "roles swapped: in the source 11.5 goes with 'card' and 8 with 'championship'"
+    assert swapped_numbers("The Championship games were down 8 percent, while the Wild Card games lost 11.5 percent.",
+                           evidence) == ""
+
+
 def test_names_after_than_that_trade_places_are_swapped_whatever_the_parse():
     evidence = "Boris Johnson is seen as likely to forge a much closer relationship to Trump than May."
     assert swapped_named_sides("May is seen as likely to forge a closer relationship with Trump than Boris Johnson.",
