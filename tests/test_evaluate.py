@@ -158,7 +158,8 @@ def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
 @pytest.mark.parametrize("corpus_set,batch", [("bbc", "d"), ("timeline", "e"), ("reuters", "f"), ("cnn", "g"),
                                               ("guardian", "h"), ("aljazeera", "i"), ("npr", "j"),
                                               ("usatoday", "k"), ("ap", "l"), ("politico", "m"),
-                                              ("washtimes", "n"), ("csmonitor", "o")])
+                                              ("washtimes", "n"), ("csmonitor", "o"), ("foxnews", "p"),
+                                              ("cbn", "q")])
 def test_the_checker_sets_of_other_news_hold_exact_spans_and_are_scored_like_the_bundled_one(tmp_path, corpus_set,
                                                                                              batch):
     """Two more batches, from the BBC and Reuters dev corpora: `rag eval --checker --dataset` takes any such file."""
