@@ -145,8 +145,9 @@ _NEGATORS = frozenset("not no never without neither nor none nobody nothing cann
 _NEGATION_ADVERBS = frozenset("longer yet even really always ever quite".split())  # "not yet", "no longer"
 # What a negation passes through to reach its verb: "doesn't appear to allow", "not be able to attend".
 _RAISING = frozenset("appear appears appeared seem seems seemed to be been able likely".split())
+_REFUSALS = frozenset("refusal refusals failure".split())  # "her refusal to perform"
 _REFUSING = frozenset("decline declines declined declining refuse refuses refused refusing fail fails failed "
-                      "failing".split())  # "declined to comment" is a "would not say"
+                      "failing".split()) | _REFUSALS  # "declined to comment" is a "would not say"
 
 
 _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
@@ -182,7 +183,7 @@ def _negations(words: list[str], text: str = "") -> int:
     """Negating words, "declined/refused/failed to" and "yet to" included, and in the text a refusal with an
     aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
     return sum(w in _NEGATORS or (w == "yet" and nxt == "to") or  # "have yet to"
-               (w in _REFUSING and nxt == "to" and before not in _DETERMINERS)  # not "the decline to"
+               (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # not "the decline to"
                for before, w, nxt in zip([""] + words, words, words[1:] + [""])) + len(_REFUSAL_ASIDE.findall(text))
 
 
@@ -193,10 +194,14 @@ def _negated(words: list[str]) -> list[str]:
 
 
 def _refused(words: list[str]) -> set[str]:
-    """The bases of the words a refusal bears on: _refused("declined to respond".split()) -> {"respond"}; not
-    after a determiner ("attributed the decline to US-led efforts")."""
-    return {_base(v) for before, w, to, v in zip([""] + words, words, words[1:], words[2:])
-            if w in _REFUSING and to == "to" and before not in _DETERMINERS}
+    """The bases of the words a refusal bears on, where the text has them nowhere else: _refused("declined to
+    respond".split()) -> {"respond"}; not after a determiner ("attributed the decline to US-led efforts"), nor
+    "perform" in "performed weddings but declined to perform others"."""
+    found = [(i + 2, _base(v)) for i, (before, w, to, v) in enumerate(zip([""] + words, words, words[1:], words[2:]))
+             if w in _REFUSING and to == "to" and (before not in _DETERMINERS or w in _REFUSALS)]
+    at = {i for i, _ in found}
+    elsewhere = {_base(w) for i, w in enumerate(words) if i not in at}
+    return {b for _, b in found if b not in elsewhere}
 
 
 NUMERIC_WORDS = frozenset((
@@ -266,12 +271,23 @@ _PART_BEFORE = frozenset("a an one two three another additional".split())
 _FRACTIONS = frozenset("quarter quarters".split())  # not "half": "a year and a half", "half a point" count
 
 
+def _first_otherwise(words: list[str]) -> bool:
+    """Whether the source says "first" by another word of its sense: "initial", "initially", "maiden"."""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    return any(lex.kin("first") & lex.kin(w) for w in words if w not in STOPWORDS and w not in NUMERIC_WORDS)
+
+
 def _counts_part(words: list[str], at: int) -> bool:
-    """Whether a number word counts: "no one" is nobody, and a quarter is a part only after "a", "one" ...
+    """Whether a number word counts: "no one" is nobody, "once" before a verb is "formerly", and a quarter is
+    a part only after "a", "one" ...
     or before "of" or "point" ("a quarter of", "a quarter-point"), else a period ("the July-September quarter")."""
     before, after = words[at - 1] if at else "", words[at + 1] if at + 1 < len(words) else ""
     if words[at] == "one":
         return before != "no"
+    if words[at] == "once":  # "once a week", "only once", "more than once"; not "once worked" (formerly)
+        return before in ("only", "than", "just", "exactly", "least") or after in ("a", "an", "every", "per", "or")
     if words[at] in _FRACTIONS:
         return before in _PART_BEFORE or after in ("of", "point", "points")
     return True
@@ -604,26 +620,28 @@ _BEFORE_NAME = frozenset(("the", "a", "an", "its", "his", "her", "their", *(t.lo
                           *HEAD_NOUNS[PERSON].split()))
 
 
-def _pauses(text: str) -> list[bool]:
+def _pauses(text: str, marks: str = r"[;:\"“”()—–]") -> list[bool]:
     """For each of `_words(text)`, whether a quote mark, dash, bracket, colon or semicolon follows it (not a
-    comma, which lists and describes too): _pauses('to PBS," White House') -> [False, True, False, False]"""
+    comma, which lists and describes too), or another of `marks`: _pauses('to PBS," White House') ->
+    [False, True, False, False]"""
     out = []
     matches = list(_RAW_WORD.finditer(text))
     for m, nxt in zip(matches, matches[1:] + [None]):
         between = text[m.end():nxt.start() if nxt else len(text)]
         words = _words(m.group())
         if words:
-            out += [False] * (len(words) - 1) + [bool(re.search(r"[;:\"“”()—–]", between))]
+            out += [False] * (len(words) - 1) + [bool(re.search(marks, between))]
     return out
 
 
 def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = frozenset(),
-            pauses: list[bool] | None = None) -> dict[str, set[str]]:
+            pauses: list[bool] | None = None, commas: list[bool] | None = None) -> dict[str, set[str]]:
     """The names each marker word governs, the last of a run of descriptions: "a letter to North Korean
     leader Kim Jong Un" gives {'to': {'kim'}}; up to two other words may describe the first name ("by
     parts maker Robert Bosch"), but not a verb ("to visit Beijing"); names joined by "and" count for the same
     marker. The run ends at a punctuation mark (`pauses`): "to PBS," White House spokesperson Harrison
-    Fields said" governs PBS alone."""
+    Fields said" governs PBS alone; and at a comma (`commas`) before a name that does a verb: "on the flight
+    to Japan, Pompeo told reporters" governs Japan alone."""
     from rag.syntax import NOT_A_SIDE  # the parser's module, not loaded to check a quote
 
     out: dict[str, set[str]] = {}
@@ -640,6 +658,12 @@ def _marked(words: list[str], names: list[str | None], verbs: frozenset[str] = f
             j += 1
             if pauses and len(pauses) == len(words) and pauses[j - 1]:
                 break
+            if commas and len(commas) == len(words) and commas[j - 1] and names[j:j + 1] and names[j]:
+                k = j
+                while k < len(words) and names[k] == names[j]:
+                    k += 1
+                if k < len(words) and words[k] in verbs:  # "…, Pompeo told": a new clause
+                    break
         if last:
             out.setdefault(word, set()).add(last)
     return out
@@ -650,8 +674,8 @@ def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, f
     sends it "to Trump", Kim being in the source in another part and Trump in the claim."""
     from rag.syntax import verbs
 
-    ours = _marked(_words(claim), claim_names, verbs(claim), _pauses(claim))
-    theirs = _marked(_words(evidence), evidence_names, verbs(evidence), _pauses(evidence))
+    ours = _marked(_words(claim), claim_names, verbs(claim), _pauses(claim), _pauses(claim, ","))
+    theirs = _marked(_words(evidence), evidence_names, verbs(evidence), _pauses(evidence), _pauses(evidence, ","))
     for marker, names in ours.items():
         for name in sorted(names - theirs.get(marker, set())):
             other = sorted(n for n in theirs.get(marker, set()) - names if n in claim_names)
@@ -681,7 +705,7 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str])
             if i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
                 found = lex.opposite(ours, theirs)
             else:  # a longer run: only an antonym among its first words ("easy for the UN" / "difficult")
-                found = lex.antonym_pair(ours[:MAX_SWAP], theirs[:MAX_SWAP])
+                found = lex.antonym_pair(*([w for w in run[:MAX_SWAP] if w not in STOPWORDS] for run in (ours, theirs)))
             kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
             if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
@@ -700,16 +724,31 @@ def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:
     return any(w not in partner.split() and w not in STOPWORDS and mine & lex.kin(w) for w in run)
 
 
+# Words of one modality: "no obligation to present" is not "must present", "not allowed" not "may"
+_MODALITIES = (frozenset("must obligation obligations obligated obliged required requires require requirement "
+                         "mandatory compulsory".split()),
+               frozenset("allowed allow allows permitted permit permits permission may".split()))
+
+
 def _said_otherwise(negated: list[str], claim_negated: list[str], claim_words: list[str],
                     evidence_words: list[str]) -> bool:
     """Whether the claim has, without a negation, a synonym of a verb the source negates, or a word one step
-    more general or specific than it, that the source itself does not have: "had been told" for "had not been
-    informed"."""
+    more general or specific than it, or a word of its modality, that the source itself does not have: "had
+    been told" for "had not been informed", "must present" for "no obligation to present"."""
     from rag.opposites import lexicon
 
     lex = lexicon()
     new = [w for w in claim_words if (w not in STOPWORDS or w in _SPEECH_VERBS) and w not in evidence_words and
            w not in claim_negated]  # "told" is a stopword, but a verb a negation may bear on
+    # a modal word of the claim before the verb that the span's negated modal word governs: "must present"
+    # for "no obligation for students to present" ("schools must treat" is another clause)
+    governed = {w for i, v in enumerate(evidence_words) if v in negated for w in evidence_words[i + 1:i + 5]}
+    for i, w in enumerate(claim_words):
+        kind = next((k for k in _MODALITIES if w in k), None)
+        after = next((a for a in claim_words[i + 1:i + 3] if a not in STOPWORDS), "")
+        if kind and w not in evidence_words and w not in claim_negated and after in governed and \
+                any(v in kind for v in negated):
+            return True
     return any(v and v not in STOPWORDS and (lex.synonyms(v) & lex.synonyms(w) or lex.broader(v) & lex.synonyms(w) or
                                              lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
 
@@ -911,7 +950,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         if word in NUMERIC_WORDS and word not in counted_words and not (word == "one" and "a" in counted_words) \
                 and _TIMES.get(word) not in counted_words and COUNTS.get(word) not in evidence_numbers \
                 and not (word == "twice" and "two" in _multiples(evidence)) and _counts_part(claim_counted, i) \
-                and not (word == "two" and "both" in counted_words):  # "the two women" for "both women"
+                and not (word == "two" and "both" in counted_words) \
+                and not (word == "first" and _first_otherwise(counted_words)):  # "the two women" for "both women"
             return fail(f"number '{word}' not in the source")
     differs = _number_differs(claim, evidence)
     if differs:

@@ -249,9 +249,9 @@ def turned_owner(claim: str, evidence: str) -> tuple[str, str] | None:
 
     lex = lexicon()
 
-    def way_of(verb: str) -> float:  # "shoot down" goes down, though "shoot" goes up; "make up" neither way
+    def way_of(verb: str) -> float:  # "shoot down" goes down, though "shoot" goes up; "set up" neither way
         found = lex.direction(verb.split())
-        return found[1] if found and found[0] in (verb, verb.split()[0]) else 0
+        return found[1] if found and found[0] == verb else 0
 
     theirs = [(verb, words, way_of(verb)) for verb, words in moved(evidence)]
     for verb, words in moved(claim):

@@ -235,6 +235,8 @@ _BONDI = "Bondi came under heavy criticism after she asked then-Gov. Rick Scott 
 _POWELL = "Asked about the taunt, Powell declined, as he has before, to respond directly."
 _BLAMED = "Republicans blamed Paul rather than the leader for the expiration."
 _UN_WORK = "The UN says that without support it is difficult to expand its work."
+_DIRECTIVE = ("Schools are obligated to treat students according to their gender identity, and there is no "
+              "obligation for students to present a medical diagnosis.")
 _FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
 
 
@@ -374,6 +376,31 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     ("The UN says that without support it is hard for the agency and its partners to expand its work.", _UN_WORK, "ok"),
     ("The department plans to create a force made up of fighters.",
      "The department will set up a force comprising fighters.", "ok"),
+    # a modal word the source negates, asserted before the verb it governs there
+    ("Students must present a medical diagnosis before schools treat them.", _DIRECTIVE, "negated"),
+    ("Schools must treat students according to their gender identity.", _DIRECTIVE, "ok"),
+    ("Students do not have to present a medical diagnosis.", _DIRECTIVE, "ok"),
+    # a refusal as a noun, and a refused verb the source also has elsewhere
+    ("The commission warned the judge over her refusal to perform same-sex marriages.",
+     "The judge was warned by the commission for refusing to perform same-sex marriages.", "ok"),
+    ("The judge performed opposite-sex weddings while declining same-sex ceremonies.",
+     "The judge had performed opposite-sex weddings but has declined to perform same-sex ceremonies.", "ok"),
+    # "once" before a verb is "formerly"; "first" may be the source's "initial"
+    ("Kudlow once worked for the Federal Reserve Bank of New York.",
+     "Kudlow’s career includes stints working for the Federal Reserve Bank of New York.", "ok"),
+    ("Kudlow worked for the bank only once.", "Kudlow worked for the bank three times.",
+     "number 'once' not in the source"),
+    ("On the first leg of the flight, Pompeo told reporters he was thrilled.",
+     "Pompeo told reporters during the initial leg of the flight that he was thrilled.", "ok"),
+    ("On the first leg of the flight, Pompeo told reporters he was thrilled.",
+     "Pompeo told reporters during the second leg of the flight that he was thrilled.",
+     "number 'first' not in the source"),
+    # a comma before a name that does a verb ends what "to" governs; a phrasal verb goes its own way
+    ("On the flight to Japan, Pompeo told reporters he was thrilled.",
+     "Pompeo told reporters on the flight to Japan that he was thrilled.", "ok"),
+    ("Trump directed the Pentagon to set up a space force as the sixth branch of the armed forces.",
+     "Trump ordered the Pentagon to establish a space force that would become the sixth branch of the armed forces.",
+     "ok"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
