@@ -147,7 +147,7 @@ _NEGATION_ADVERBS = frozenset("longer yet even really always ever quite".split()
 _RAISING = frozenset("appear appears appeared seem seems seemed to be been able likely".split())
 _REFUSALS = frozenset("refusal refusals failure".split())  # "her refusal to perform"
 _REFUSING = frozenset("decline declines declined declining refuse refuses refused refusing fail fails failed "
-                      "failing".split()) | _REFUSALS  # "declined to comment" is a "would not say"
+                      "failing unable".split()) | _REFUSALS  # "declined to comment" is a "would not say"
 
 
 _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
@@ -182,23 +182,46 @@ _REFUSAL_ASIDE = re.compile(r"\b(?:declin|refus|fail)\w*,[^,.;]{1,40},\s+to\s", 
 def _negations(words: list[str], text: str = "") -> int:
     """Negating words, "declined/refused/failed to" and "yet to" included, and in the text a refusal with an
     aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
-    return sum(w in _NEGATORS or (w == "yet" and nxt == "to") or  # "have yet to"
+    return sum((w in _NEGATORS and not _a_vote(words, i)) or (w == "yet" and nxt == "to") or  # "have yet to"
                (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # not "the decline to"
-               for before, w, nxt in zip([""] + words, words, words[1:] + [""])) + len(_REFUSAL_ASIDE.findall(text))
+               for i, (before, w, nxt) in enumerate(zip([""] + words, words, words[1:] + [""]))) + \
+        len(_REFUSAL_ASIDE.findall(text))
+
+
+def _prevented(words: list[str]) -> list[str]:
+    """The words a "stop ... from" bears on: _prevented("stops clinics from receiving funds".split()) ->
+    ["receiving"]"""
+    return [words[j + 1] for i, w in enumerate(words) if w in _PREVENTING
+            for j in range(i + 1, min(i + _STOPPED_WITHIN, len(words) - 1)) if words[j] == "from"]
+
+
+_PREVENTING = frozenset("stop stops stopped stopping prevent prevents prevented preventing bar bars barred barring "
+                        "ban bans banned banning block blocks blocked blocking keep keeps kept keeping".split())
+_STOPPED_WITHIN = 10  # "bars clinics that share office space with abortion providers from receiving"
+_VOTING = frozenset("vote votes voted voting".split())
+
+
+def _a_vote(words: list[str], at: int) -> bool:
+    """Whether a "no" is a vote: "plans to vote no", "a no vote"."""
+    return words[at] == "no" and ((at and words[at - 1] in _VOTING) or words[at + 1:at + 2] == ["vote"] or
+                                  words[at + 1:at + 2] == ["votes"])
 
 
 def _negated(words: list[str]) -> list[str]:
     """The word each negation bears on, past adverbs and raising verbs: "no longer expect" -> "expect"."""
     return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING), "")
-            for i, w in enumerate(words[:-1]) if w in _NEGATORS or (w == "yet" and words[i + 1] == "to")]
+            for i, w in enumerate(words[:-1]) if (w in _NEGATORS and not _a_vote(words, i)) or
+            (w == "yet" and words[i + 1] == "to")]
 
 
 def _refused(words: list[str]) -> set[str]:
-    """The bases of the words a refusal bears on, where the text has them nowhere else: _refused("declined to
-    respond".split()) -> {"respond"}; not after a determiner ("attributed the decline to US-led efforts"), nor
+    """The bases of the words a refusal, or a "stop ... from", bears on, where the text has them nowhere else:
+    _refused("declined to respond".split()) -> {"respond"}; not after a determiner ("attributed the decline to US-led efforts"), nor
     "perform" in "performed weddings but declined to perform others"."""
     found = [(i + 2, _base(v)) for i, (before, w, to, v) in enumerate(zip([""] + words, words, words[1:], words[2:]))
              if w in _REFUSING and to == "to" and (before not in _DETERMINERS or w in _REFUSALS)]
+    found += [(j + 1, _base(words[j + 1])) for i, w in enumerate(words) if w in _PREVENTING  # "stops X from receiving"
+              for j in range(i + 1, min(i + _STOPPED_WITHIN, len(words) - 1)) if words[j] == "from"]
     at = {i for i, _ in found}
     elsewhere = {_base(w) for i, w in enumerate(words) if i not in at}
     return {b for _, b in found if b not in elsewhere}
@@ -750,7 +773,16 @@ def _said_otherwise(negated: list[str], claim_negated: list[str], claim_words: l
                 any(v in kind for v in negated):
             return True
     return any(v and v not in STOPWORDS and (lex.synonyms(v) & lex.synonyms(w) or lex.broader(v) & lex.synonyms(w) or
-                                             lex.broader(w) & lex.synonyms(v)) for v in negated for w in new)
+                                             lex.broader(w) & lex.synonyms(v) or _same_root(v, w))
+               for v in negated for w in new)
+
+
+def _same_root(a: str, b: str) -> bool:
+    """Whether two words are one root, by WordNet's derivation links and a shared first four letters:
+    "allegation" / "alleges", "decision" / "decided"."""
+    from rag.opposites import lexicon
+
+    return a[:4] == b[:4] and bool(lexicon().kin(a) & lexicon().kin(b))
 
 
 def _filled_in(claim_words: list[str], evidence_words: list[str]) -> bool:
@@ -768,6 +800,54 @@ def _negative_prefixed(word: str) -> bool:
 
     stem = next((word[len(p):] for p in ("un", "non") if word.startswith(p)), "")
     return len(stem) >= 4 and bool(lexicon().synsets.get(stem) or lexicon().synsets.get(lemma(stem)))
+
+
+def _prefix_negated(words: list[str]) -> dict[str, str]:
+    """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved",
+    "inadequate" -> "adequate" ("in", "im", "il", "ir" and "dis" only for adjectives, so "dismiss" negates
+    nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+
+    def adjective(w: str) -> bool:  # an adjective, and no verb in any form ("dismissed", "missed")
+        kinds = {lex.pos[i] for f in lex.forms(w) for i in lex.synsets.get(f, ())}
+        return bool(kinds & {"a", "s"}) and "v" not in kinds
+
+    out = {}
+    for word in words:
+        if _negative_prefixed(word):
+            out[next(word[len(p):] for p in ("un", "non") if word.startswith(p))] = word
+            continue
+        for prefix in ("in", "im", "il", "ir", "dis"):
+            stem = word[len(prefix):]
+            if word.startswith(prefix) and len(stem) >= 4 and adjective(word) and adjective(stem):
+                out[stem] = word
+    return out
+
+
+def _stems(word: str) -> set[str]:
+    """A word's base forms, an adverb's adjective among them: _stems("adequately") -> {..., "adequate"}"""
+    return {word, lemma(word), *( [word[:-2]] if word.endswith("ly") else [])}
+
+
+def _prefix_turned(claim_words: list[str], evidence_words: list[str], claim_negated: list[str],
+                   evidence_negated: list[str]) -> tuple[str, str] | None:
+    """A word the claim has where the source has it negated by a prefix, or the reverse, neither side negating
+    it otherwise: "left unmoved" for "moved to tears" -> ("unmoved", "moved")."""
+    for ours, theirs, ours_negated, flip in ((claim_words, evidence_words, claim_negated, False),
+                                              (evidence_words, claim_words, evidence_negated, True)):
+        for stem, word in _prefix_negated(ours).items():
+            if word in theirs:
+                continue
+            plain = next((w for w in theirs if stem in _stems(w)), None)
+            negated_there = {s for w in (evidence_negated if not flip else claim_negated) for s in _stems(w)}
+            if plain is not None and stem not in negated_there and plain not in ours:
+                return (plain, word) if flip else (word, plain)
+    return None
+
+
+_AGE = re.compile(r"\b(\d{1,3})-year-old\b")
 
 
 def _hyphened(text: str, other: str) -> set[str]:
@@ -971,19 +1051,29 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
                 not (at == 0 and _named_before(claim, name, evidence, context)) and \
                 not _fills_description(parts, claim_words, evidence_words, evidence, context):
             return fail(f"name '{name}' not in the source")
-    if not _refusal_paraphrased(claim_words, evidence_words):
-        return fail("negated")
     claim_negated, evidence_negated = _negated(claim_words), _negated(evidence_words)
+    # a negation the source makes by a prefix ("cannot adequately" for "inadequate") or by a "stop ... from"
+    # ("cannot receive" for "stops clinics from receiving")
+    prefixed = _prefix_negated(evidence_words)
+    stopped = {_base(w) for w in _prevented(evidence_words)}
+    said = sum(bool(_stems(w) & set(prefixed)) or _base(w) in stopped for w in claim_negated)
+    if not said and not _refusal_paraphrased(claim_words, evidence_words):
+        return fail("negated")
     negations = _negations(claim_words, claim), _negations(evidence_words, evidence)
-    if negations[0] != negations[1]:
-        # a verb the source negates that the claim has without its negation ("have not responded" is kept)
-        claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
-        if negations[0] > negations[1] or \
+    # a verb the source negates, refuses or stops that the claim has without that ("have not responded" is kept)
+    claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
+    if stopped & _refused(evidence_words) & claim_bases - _refused(claim_words):  # "can receive" / "stops from receiving"
+        return fail("negated")
+    if negations[0] != negations[1] and negations[0] - said != negations[1]:
+        if negations[0] - said > negations[1] or \
                 any(_bases(w) & claim_bases for w in evidence_negated) or \
                 _refused(evidence_words) & claim_bases - _refused(claim_words) or \
                 _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words) or \
                 _filled_in(claim_words, evidence_words):
             return fail("negated")
+    turned_by_prefix = _prefix_turned(claim_words, evidence_words, claim_negated, evidence_negated)
+    if turned_by_prefix:
+        return fail(f"negated: '{turned_by_prefix[0]}' for the source's '{turned_by_prefix[1]}'")
     made_known = _made_known(claim, evidence)
     if made_known:
         return fail(f"negated: the source says it is not known {made_known} …")
@@ -1031,6 +1121,8 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         return fail(f"unsupported: {score:.0%} of its words are in the source")
     spelled = _acronym_words(claim_words, evidence)
     spelled |= _hyphened(claim, evidence) | _hyphened(evidence, claim)  # "north-west" and "northwest"
+    if any(age in evidence_numbers for age in _AGE.findall(claim)):  # "the 17-year-old shooter" / "Rollins, 17"
+        spelled |= {"year", "old"}
     new = [w for w in dict.fromkeys(tokenize(claim)) if w not in known and lemma(w) not in known and
            _base(w) not in evidence_lemmas and w not in person and w not in spelled]  # names were checked above
     if len(new) >= 2:

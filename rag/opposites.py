@@ -71,7 +71,7 @@ NEWS_PAIRS = (
     "thaw/worsen thaw/freeze thaw/sour defend/attack praise/blast lead/trail skeptical/supportive cautious/aggressive "
     "cautious/bold laud/condemn laud/criticize laud/criticise laud/blast laud/slam praise/slam maintain/drop "
     "maintain/abandon keep/drop keep/abandon reinforce/counter reinforce/undermine bolster/undermine "
-    "assure/uncertain guarantee/uncertain")
+    "assure/uncertain guarantee/uncertain yes/no favor/against favour/against")
 # Words of amount: "minimal clout" is not "substantial clout"
 _SMALL, _LARGE = "minimal negligible marginal slight modest minor".split(), \
     "substantial significant considerable major huge massive sizable vast enormous".split()
@@ -87,7 +87,7 @@ MARKET_PAIRS = (
     "overweight/underweight overvalued/undervalued appreciate/depreciate accelerate/decelerate "
     "acceleration/deceleration acceleration/slowdown inflation/deflation better/worse best/worst "
     "premium/discount tighten/loosen hawk/dove add/shed hire/fire hike/cut upside/downside buyer/seller "
-    "ahead/behind advocate/opponent supporter/opponent advocate/critic supporter/critic")
+    "ahead/behind advocate/opponent supporter/opponent advocate/critic supporter/critic calm/volatile stable/volatile")
 # Points of the compass exclude each other ("northeast France" is not "northwest France"), but not the points
 # they lie between ("north-west" may be written for "northwest"); WordNet pairs only north/south and east/west.
 _POINTS = "north south east west northeast northwest southeast southwest".split()

@@ -42,6 +42,7 @@ def crossed(claim: str, evidence: str) -> str:
 
 
 _TOKEN = re.compile(r"[^\W\d_]+_\d+\b|\d[\d,.]*\d|\d|[^\W\d_]+(?:_[^\W\d_]+)*|%")
+_COMMA_TOKEN = re.compile(_TOKEN.pattern + "|,")
 
 
 def _is_number(token: str) -> bool:
@@ -60,15 +61,16 @@ def _day(m: re.Match) -> str:
     return f"{found[1]}_{found[2]}" if found else m.group()
 
 
-def _tokens(text: str, names: bool = False, dates: bool = False) -> list[str]:
+def _tokens(text: str, names: bool = False, dates: bool = False, commas: bool = False) -> list[str]:
     """The text's words, numbers and "%"s, lowercased; with `names`, a run of capitalised words inside a
     sentence is one token: _tokens("The aide Brad Parscale left", True) -> ['the', 'aide', 'brad_parscale', 'left'];
-    with `dates`, a month and its day are ("Aug. 3" -> "aug_3")."""
+    with `dates`, a month and its day are ("Aug. 3" -> "aug_3"); with `commas`, each comma is a token."""
     if dates:
         text = DATE_RE.sub(_day, text)
     if names:
         text = _NAME_RUN.sub(lambda m: "_".join(m.group().split()), text)
-    return [t for t in _TOKEN.findall(text.lower().replace("’", "'")) if t != "%"]
+    found = (_COMMA_TOKEN if commas else _TOKEN).findall(text.lower().replace("’", "'"))
+    return [t for t in found if t != "%"]
 
 
 def _neighbours(text: str, pick, content: bool = False, names: bool = False, dates: bool = False,
@@ -184,8 +186,11 @@ _ORDER = {"before": "after", "after": "before"}
 
 
 def _what_follows(tokens: list[str], at: int) -> frozenset[str]:
-    """The first three words after `at`, within six, that are no stopword: what "before" or "after" places."""
-    return frozenset([t for t in tokens[at + 1:at + 7] if t not in STOPWORDS][:3])
+    """The first three words after `at`, within six and before a comma, that are no stopword: what "before" or
+    "after" places ("Two days before the reversal, Mulvaney announced" places the reversal alone)."""
+    run = tokens[at + 1:at + 7]
+    run = run[:run.index(",")] if "," in run else run
+    return frozenset([t for t in run if t not in STOPWORDS][:3])
 
 
 def _same_event(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -197,7 +202,7 @@ def flipped_order(claim: str, evidence: str) -> str:
     lockdown was announced, he said" for "he said before the lockdown was announced". The event is the
     same when two of its first three words that are no stopword are (one, for "the vote"). "B after A" for
     "A before B" is the same order."""
-    ours, theirs = _tokens(claim, False), _tokens(evidence, False)
+    ours, theirs = _tokens(claim, commas=True), _tokens(evidence, commas=True)
     for i, word in enumerate(ours):
         if word not in _ORDER:
             continue
@@ -330,8 +335,10 @@ def swapped_pairs(claim: str, evidence: str) -> str:
     return ""
 
 
-# A side word and the first word after it that is no article or "to": "than Paul", "rather than to phone companies"
-_MARKED = re.compile(r"\b(than|against|unlike|versus|behind)\s+(?:(?:the|a|an|to)\s+)*([^\W\d_][\w'’-]*)", re.I)
+# A side word and the first word after it that is no article, "to" or "by": "than Paul", "rather than to phone
+# companies"
+_MARKED = re.compile(r"(\bthan|\bagainst|\bunlike|\bversus|\bbehind|(?<=, )not)\s+(?:(?:the|a|an|to|by)\s+)*"
+                     r"([^\W\d_][\w'’-]*)", re.I)  # ", not": "by the commission, not a member of the public"
 
 
 def _marked(text: str) -> list[tuple[str, str, str]]:

@@ -237,6 +237,9 @@ _BLAMED = "Republicans blamed Paul rather than the leader for the expiration."
 _UN_WORK = "The UN says that without support it is difficult to expand its work."
 _DIRECTIVE = ("Schools are obligated to treat students according to their gender identity, and there is no "
               "obligation for students to present a medical diagnosis.")
+_ROLLINS = "The shooter, Austin Rollins, 17, was the only fatality."
+_GUIDELINES = "Current guidelines are inadequate to address the challenge."
+_PROTECT_LIFE = "The Protect Life Rule stops clinics from receiving funding if they share office space with abortion providers."
 _FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
 
 
@@ -401,6 +404,36 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     ("Trump directed the Pentagon to set up a space force as the sixth branch of the armed forces.",
      "Trump ordered the Pentagon to establish a space force that would become the sixth branch of the armed forces.",
      "ok"),
+    # an age the source gives after a name; a word negated by its prefix, either way, unless the claim negates it
+    ("The 17-year-old shooter, Austin Rollins, was the only person who died.", _ROLLINS, "ok"),
+    ("The 18-year-old shooter, Austin Rollins, was the only person who died.", _ROLLINS, "number 18 not in the source"),
+    ("Sen. Corker was left unmoved by the gesture.", "The gesture moved Sen. Corker to tears.",
+     "negated: 'unmoved' for the source's 'moved'"),
+    ("Guidelines are adequate to address the challenge.", _GUIDELINES, "negated: 'adequate' for the source's 'inadequate'"),
+    ("Existing guidelines cannot adequately address the challenge.", _GUIDELINES, "ok"),
+    ("He could not attend the meeting.", "He was unable to attend the meeting.", "ok"),
+    ("He was able to attend the meeting.", "He was unable to attend the meeting.", "negated"),
+    # "stops X from" negates what follows; a "no" vote is no negation
+    ("Under the rule, clinics that share space with abortion providers cannot receive funding.", _PROTECT_LIFE, "ok"),
+    ("Under the rule, clinics that share space with abortion providers can receive funding.", _PROTECT_LIFE, "negated"),
+    ("The rule bars clinics that share office space with abortion providers from receiving funding.", _PROTECT_LIFE,
+     "ok"),
+    ("Coons intends to oppose Pompeo in the final vote.", 'Coons says he plans to vote "no" on Pompeo in the final vote.',
+     "ok"),
+    ("Coons plans to vote yes on Pompeo.", 'Coons says he plans to vote "no" on Pompeo.', "'yes' contradicts the source's 'no'"),
+    # ", not" marks a side; more curated opposites; a noun of the root the source negates
+    ("The complaint was brought by a member of the public, not by the commission itself.",
+     "The complaint was brought by the commission itself, not a member of the public.",
+     "roles swapped: the source has 'not a member', not 'not by the commission'"),
+    ("Trading will probably become calmer over the next few years.",
+     "Trading will probably be more volatile in the next few years.", "'calm' contradicts the source's 'volatile'"),
+    ("The court has unanimously ruled against the policy.", "The court has unanimously delivered a ruling in favor of "
+     "the policy.", "'against' contradicts the source's 'favor'"),
+    ("The indictment alleges American citizens committed crimes.",
+     "There is no allegation in this indictment that any American citizen committed a crime.", "negated"),
+    # what "before" places ends at a comma
+    ("Two days before the reversal, Mulvaney had announced that the summit would be held at Doral.",
+     "The change came two days after Mulvaney announced that Doral would host the summit.", "ok"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
