@@ -804,7 +804,7 @@ def _negative_prefixed(word: str) -> bool:
 
 def _prefix_negated(words: list[str]) -> dict[str, str]:
     """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved",
-    "inadequate" -> "adequate" ("in", "im", "il", "ir" and "dis" only for adjectives, so "dismiss" negates
+    "inadequate" -> "adequate", "non-verified" -> "verified" ("in", "im", "il", "ir" and "dis" only for adjectives, so "dismiss" negates
     nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
     from rag.opposites import lexicon
 
@@ -815,7 +815,10 @@ def _prefix_negated(words: list[str]) -> dict[str, str]:
         return bool(kinds & {"a", "s"}) and "v" not in kinds
 
     out = {}
-    for word in words:
+    for before, word in zip([""] + words, words):
+        if before == "non" and len(word) >= 4:  # "non-verified", split at its hyphen
+            out[word] = f"non-{word}"
+            continue
         if _negative_prefixed(word):
             out[next(word[len(p):] for p in ("un", "non") if word.startswith(p))] = word
             continue
@@ -831,19 +834,45 @@ def _stems(word: str) -> set[str]:
     return {word, lemma(word), *( [word[:-2]] if word.endswith("ly") else [])}
 
 
+def _plainly(words: list[str], stem: str) -> str | None:
+    """The first word of the text that is the stem in some form and not negated right before it ("non-verified",
+    "not verified"): _plainly(["the", "gesture", "moved"], "moved") -> "moved" """
+    return next((w for i, w in enumerate(words) if stem in _stems(w) and
+                 (i == 0 or words[i - 1] not in _NEGATORS | {"non", "un"})), None)
+
+
 def _prefix_turned(claim_words: list[str], evidence_words: list[str], claim_negated: list[str],
                    evidence_negated: list[str]) -> tuple[str, str] | None:
     """A word the claim has where the source has it negated by a prefix, or the reverse, neither side negating
     it otherwise: "left unmoved" for "moved to tears" -> ("unmoved", "moved")."""
-    for ours, theirs, ours_negated, flip in ((claim_words, evidence_words, claim_negated, False),
-                                              (evidence_words, claim_words, evidence_negated, True)):
+    for ours, theirs, flip in ((claim_words, evidence_words, False), (evidence_words, claim_words, True)):
         for stem, word in _prefix_negated(ours).items():
-            if word in theirs:
+            if word in theirs or word.replace("-", " ") in " ".join(theirs):
                 continue
-            plain = next((w for w in theirs if stem in _stems(w)), None)
-            negated_there = {s for w in (evidence_negated if not flip else claim_negated) for s in _stems(w)}
-            if plain is not None and stem not in negated_there and plain not in ours:
+            plain = _plainly(theirs, stem)
+            negated_there = {s for w in (claim_negated if flip else evidence_negated) for s in _stems(w)}
+            if plain is not None and stem not in negated_there and _plainly(ours, stem) is None:
                 return (plain, word) if flip else (word, plain)
+    return None
+
+
+_PUBLIC = frozenset("state government public".split())  # "state-run" is "government-run"
+_HELD = re.compile(r"\b([a-z]{3,})-(held|controlled|led|backed|owned|run|funded|dominated)\b")
+
+
+def _holder_changed(claim: str, evidence: str) -> tuple[str, str] | None:
+    """A compound of who holds something ("rebel-held", "state-owned") whose holder the claim changes to one
+    that is no synonym and not in the source: ("government-held", "rebel-held")."""
+    from rag.opposites import lexicon
+
+    lex = lexicon()
+    theirs = {m[2]: m for m in _HELD.finditer(evidence)}
+    have = set(_words(evidence))
+    for m in _HELD.finditer(claim):
+        other = theirs.get(m[2])
+        if other and other[1] != m[1] and m[1] not in have and not lex.kin(m[1]) & lex.kin(other[1]) and \
+                not {m[1], other[1]} <= _PUBLIC:
+            return m.group(), other.group()
     return None
 
 
@@ -1085,7 +1114,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas and opposite not in denied:
             return fail(f"'{word}' contradicts the source's '{opposite}'")
-    turned = _turned(claim_words, evidence_words, denied)
+    turned = _turned(claim_words, evidence_words, denied) or _holder_changed(claim, evidence)
     if turned:
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     body = _other_body(claim_words, evidence_words)

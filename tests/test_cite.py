@@ -240,6 +240,7 @@ _DIRECTIVE = ("Schools are obligated to treat students according to their gender
 _ROLLINS = "The shooter, Austin Rollins, 17, was the only fatality."
 _GUIDELINES = "Current guidelines are inadequate to address the challenge."
 _PROTECT_LIFE = "The Protect Life Rule stops clinics from receiving funding if they share office space with abortion providers."
+_ACCOUNTS = "A number of non-verified accounts were also suspended."
 _FURTHER = "The Democrat has staked out a stance toward tech companies, going further than other candidates."
 
 
@@ -434,6 +435,13 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     # what "before" places ends at a comma
     ("Two days before the reversal, Mulvaney had announced that the summit would be held at Doral.",
      "The change came two days after Mulvaney announced that Doral would host the summit.", "ok"),
+    # "non-" negates too, and another negative prefix says the same
+    ("Several verified accounts were suspended.", _ACCOUNTS, "negated: 'verified' for the source's 'non-verified'"),
+    ("Several unverified accounts were suspended.", _ACCOUNTS, "ok"),
+    # who holds it: another holder that is no synonym
+    ("The attack hit a government-held town near the capital.", "The attack hit a rebel-held town near the capital.",
+     "'government-held' contradicts the source's 'rebel-held'"),
+    ("The state-run broadcaster said so.", "The government-run broadcaster said so.", "ok"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
