@@ -18,7 +18,7 @@ from rag.text import split_sentences
 from rag.read import COUNTS, HEAD_NOUNS, MEASURES, PERSON, TITLES, DATE_RE, MONTHS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import MARKER, STOPWORDS, tokenize
 from rag.opposites import OPPOSITE
-from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_numbers, swapped_pairs,
+from rag.roles import (crossed, flipped_order, reordered, swapped_written_sides, swapped_numbers, swapped_pairs,
                        swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner)
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -179,32 +179,31 @@ _DETERMINERS = frozenset("the a an its their his her this that".split())
 _REFUSAL_ASIDE = re.compile(r"\b(?:declin|refus|fail)\w*,[^,.;]{1,40},\s+to\s", re.I)
 
 
-def _negations(words: list[str], text: str = "") -> int:
-    """Negating words, "declined/refused/failed to" and "yet to" included, and in the text a refusal with an
-    aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
-    return sum((w in _NEGATORS and not _a_vote(words, i)) or (w == "yet" and nxt == "to") or  # "have yet to"
-               (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # not "the decline to"
-               for i, (before, w, nxt) in enumerate(zip([""] + words, words, words[1:] + [""]))) + \
-        len(_REFUSAL_ASIDE.findall(text))
-
-
-def _prevented(words: list[str]) -> list[str]:
-    """The words a "stop ... from" bears on: _prevented("stops clinics from receiving funds".split()) ->
-    ["receiving"]"""
-    return [words[j + 1] for i, w in enumerate(words) if w in _PREVENTING
-            for j in range(i + 1, min(i + _STOPPED_WITHIN, len(words) - 1)) if words[j] == "from"]
-
-
 _PREVENTING = frozenset("stop stops stopped stopping prevent prevents prevented preventing bar bars barred barring "
                         "ban bans banned banning block blocks blocked blocking keep keeps kept keeping".split())
 _STOPPED_WITHIN = 10  # "bars clinics that share office space with abortion providers from receiving"
 _VOTING = frozenset("vote votes voted voting".split())
 
 
+def _negations(words: list[str], text: str = "") -> int:
+    """Negating words ("no" as a vote aside), "declined/refused/failed to" and "yet to" included, and in the text
+    a refusal with an aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
+    return sum((w in _NEGATORS and not _a_vote(words, i)) or (w == "yet" and nxt == "to") or  # "have yet to"
+               (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # "the decline to"
+               for i, (before, w, nxt) in enumerate(zip([""] + words, words, words[1:] + [""]))) + \
+        len(_REFUSAL_ASIDE.findall(text))
+
+
+def _prevented(words: list[str]) -> list[int]:
+    """Where the words a "stop ... from" bears on are: _prevented("stops clinics from receiving funds".split())
+    -> [3]"""
+    return [j + 1 for i, w in enumerate(words) if w in _PREVENTING
+            for j in range(i + 1, min(i + _STOPPED_WITHIN, len(words) - 1)) if words[j] == "from"]
+
+
 def _a_vote(words: list[str], at: int) -> bool:
     """Whether a "no" is a vote: "plans to vote no", "a no vote"."""
-    return words[at] == "no" and ((at and words[at - 1] in _VOTING) or words[at + 1:at + 2] == ["vote"] or
-                                  words[at + 1:at + 2] == ["votes"])
+    return words[at] == "no" and ((at and words[at - 1] in _VOTING) or words[at + 1:at + 2] in (["vote"], ["votes"]))
 
 
 def _negated(words: list[str]) -> list[str]:
@@ -216,15 +215,13 @@ def _negated(words: list[str]) -> list[str]:
 
 def _refused(words: list[str]) -> set[str]:
     """The bases of the words a refusal, or a "stop ... from", bears on, where the text has them nowhere else:
-    _refused("declined to respond".split()) -> {"respond"}; not after a determiner ("attributed the decline to US-led efforts"), nor
-    "perform" in "performed weddings but declined to perform others"."""
-    found = [(i + 2, _base(v)) for i, (before, w, to, v) in enumerate(zip([""] + words, words, words[1:], words[2:]))
-             if w in _REFUSING and to == "to" and (before not in _DETERMINERS or w in _REFUSALS)]
-    found += [(j + 1, _base(words[j + 1])) for i, w in enumerate(words) if w in _PREVENTING  # "stops X from receiving"
-              for j in range(i + 1, min(i + _STOPPED_WITHIN, len(words) - 1)) if words[j] == "from"]
-    at = {i for i, _ in found}
+    _refused("declined to respond".split()) -> {"respond"}; not after a determiner ("attributed the decline
+    to US-led efforts"), nor "perform" in "performed weddings but declined to perform others"."""
+    at = [i + 2 for i, (before, w, to) in enumerate(zip([""] + words, words, words[1:]))
+          if w in _REFUSING and to == "to" and i + 2 < len(words) and (before not in _DETERMINERS or w in _REFUSALS)]
+    at += _prevented(words)  # "stops X from receiving"
     elsewhere = {_base(w) for i, w in enumerate(words) if i not in at}
-    return {b for _, b in found if b not in elsewhere}
+    return {_base(words[i]) for i in at} - elsewhere
 
 
 NUMERIC_WORDS = frozenset((
@@ -782,7 +779,8 @@ def _same_root(a: str, b: str) -> bool:
     "allegation" / "alleges", "decision" / "decided"."""
     from rag.opposites import lexicon
 
-    return a[:4] == b[:4] and bool(lexicon().kin(a) & lexicon().kin(b))
+    lex = lexicon()
+    return a[:4] == b[:4] and bool(lex.kin(a) & lex.kin(b))
 
 
 def _filled_in(claim_words: list[str], evidence_words: list[str]) -> bool:
@@ -803,9 +801,9 @@ def _negative_prefixed(word: str) -> bool:
 
 
 def _prefix_negated(words: list[str]) -> dict[str, str]:
-    """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved",
-    "inadequate" -> "adequate", "non-verified" -> "verified" ("in", "im", "il", "ir" and "dis" only for adjectives, so "dismiss" negates
-    nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
+    """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved", "inadequate"
+    -> "adequate", "non-verified" -> "verified" ("in", "im", "il", "ir" and "dis" only for adjectives, so
+    "dismiss" negates nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
     from rag.opposites import lexicon
 
     lex = lexicon()
@@ -831,14 +829,14 @@ def _prefix_negated(words: list[str]) -> dict[str, str]:
 
 def _stems(word: str) -> set[str]:
     """A word's base forms, an adverb's adjective among them: _stems("adequately") -> {..., "adequate"}"""
-    return {word, lemma(word), *( [word[:-2]] if word.endswith("ly") else [])}
+    return {word, lemma(word)} | ({word[:-2]} if word.endswith("ly") else set())
 
 
 def _plainly(words: list[str], stem: str) -> str | None:
     """The first word of the text that is the stem in some form and not negated right before it ("non-verified",
     "not verified"): _plainly(["the", "gesture", "moved"], "moved") -> "moved" """
     return next((w for i, w in enumerate(words) if stem in _stems(w) and
-                 (i == 0 or words[i - 1] not in _NEGATORS | {"non", "un"})), None)
+                 (i == 0 or words[i - 1] not in _NEGATORS and words[i - 1] not in ("non", "un"))), None)
 
 
 def _prefix_turned(claim_words: list[str], evidence_words: list[str], claim_negated: list[str],
@@ -1084,15 +1082,15 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     # a negation the source makes by a prefix ("cannot adequately" for "inadequate") or by a "stop ... from"
     # ("cannot receive" for "stops clinics from receiving")
     prefixed = _prefix_negated(evidence_words)
-    stopped = {_base(w) for w in _prevented(evidence_words)}
+    stopped = {_base(evidence_words[i]) for i in _prevented(evidence_words)}
     said = sum(bool(_stems(w) & set(prefixed)) or _base(w) in stopped for w in claim_negated)
     if not said and not _refusal_paraphrased(claim_words, evidence_words):
         return fail("negated")
     negations = _negations(claim_words, claim), _negations(evidence_words, evidence)
     # a verb the source negates, refuses or stops that the claim has without that ("have not responded" is kept)
     claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
-    if stopped & _refused(evidence_words) & claim_bases - _refused(claim_words):  # "can receive" / "stops from receiving"
-        return fail("negated")
+    if stopped & _refused(evidence_words) & claim_bases - _refused(claim_words):  # "can receive" for "stops …
+        return fail("negated")  # … from receiving"
     if negations[0] != negations[1] and negations[0] - said != negations[1]:
         if negations[0] - said > negations[1] or \
                 any(_bases(w) & claim_bases for w in evidence_negated) or \
@@ -1125,7 +1123,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     if reversed_:
         return fail(reversed_)
     moved = _moved(claim, evidence, claim_names, evidence_names, full) or swapped_sides(claim, evidence) or \
-        swapped_named_sides(claim, evidence) or reordered(claim, evidence) or swapped_slot(claim, evidence) or \
+        swapped_written_sides(claim, evidence) or reordered(claim, evidence) or swapped_slot(claim, evidence) or \
         swapped_numbers(claim, evidence) or swapped_result(claim, evidence) or swapped_things(claim, evidence) or \
         flipped_order(claim, evidence) or swapped_pairs(claim, evidence)
     if moved:

@@ -341,9 +341,10 @@ _MARKED = re.compile(r"(\bthan|\bagainst|\bunlike|\bversus|\bbehind|(?<=, )not)\
                      r"([^\W\d_][\w'’-]*)", re.I)  # ", not": "by the commission, not a member of the public"
 
 
-def _marked(text: str) -> list[tuple[str, str, str]]:
+def _sides_as_written(text: str) -> list[tuple[str, str, str]]:
     """Each side word of the text, what it governs (a whole name, or one word that is no stopword) and the two
-    as written: _marked("Voters blamed Paul rather than the leader.") -> [('than', 'leader', 'than the leader')]"""
+    as written: _sides_as_written("Voters blamed Paul rather than the leader.")
+    -> [('than', 'leader', 'than the leader')]"""
     out = []
     for m in _MARKED.finditer(text):
         word, end = m[2], m.end(2)
@@ -355,15 +356,15 @@ def _marked(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def swapped_named_sides(claim: str, evidence: str) -> str:
+def swapped_written_sides(claim: str, evidence: str) -> str:
     """Why the claim puts after "than", "against", "unlike", "versus" or "behind" what the source has
     elsewhere, and elsewhere what the source has there, or "": the words as written, for where the parse
     misreads ("... closer relationship with Trump than Boris Johnson" for "... than May"; "blamed the leader
     rather than Paul" for "blamed Paul rather than the leader"; "affect developed nations more than
     emerging-market ones" for the reverse)."""
     words = {text: set(re.findall(r"\w+(?:['’.-]\w+)*", text.lower())) for text in (claim, evidence)}
-    theirs = _marked(evidence)
-    for marker, ours, written in _marked(claim):
+    theirs = _sides_as_written(evidence)
+    for marker, ours, written in _sides_as_written(claim):
         mine = set(ours.lower().split())
         for their_marker, name, their_written in theirs:
             other = set(name.lower().split())

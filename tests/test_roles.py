@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cite import judge
-from rag.roles import (crossed, flipped_order, reordered, swapped_named_sides, swapped_numbers, swapped_pairs,
+from rag.roles import (crossed, flipped_order, reordered, swapped_written_sides, swapped_numbers, swapped_pairs,
                        swapped_result, swapped_sides, swapped_slot, swapped_things, turned_owner)
 
 
@@ -319,16 +319,16 @@ def test_numbers_are_swapped_by_the_nearest_word_each_text_has_once():
                            evidence) == ""
 
 
-def test_names_after_than_that_trade_places_are_swapped_whatever_the_parse():
+def test_what_follows_than_traded_with_what_precedes_it_is_swapped_whatever_the_parse():
     evidence = "Boris Johnson is seen as likely to forge a much closer relationship to Trump than May."
-    assert swapped_named_sides("May is seen as likely to forge a closer relationship with Trump than Boris Johnson.",
+    assert swapped_written_sides("May is seen as likely to forge a closer relationship with Trump than Boris Johnson.",
                                evidence) == "roles swapped: the source has 'than May', not 'than Boris Johnson'"
-    assert swapped_named_sides("Johnson is seen as likely to forge a closer relationship with Trump than May.",
+    assert swapped_written_sides("Johnson is seen as likely to forge a closer relationship with Trump than May.",
                                evidence) == ""
-    assert swapped_named_sides("Johnson is seen as likely to be closer to Trump than Obama.", evidence) == ""
+    assert swapped_written_sides("Johnson is seen as likely to be closer to Trump than Obama.", evidence) == ""
     # not only names: what follows "than" traded with what precedes it
     evidence = "Economists say the slowdown will affect emerging-market nations more than developed ones."
-    assert swapped_named_sides("Economists say the slowdown will affect developed nations more than emerging-market "
+    assert swapped_written_sides("Economists say the slowdown will affect developed nations more than emerging-market "
                                "ones.", evidence) == "roles swapped: the source has 'than developed', not 'than emerging-market'"
-    assert swapped_named_sides("Economists expect emerging-market nations to suffer more than developed ones.",
+    assert swapped_written_sides("Economists expect emerging-market nations to suffer more than developed ones.",
                                evidence) == ""
