@@ -373,7 +373,11 @@ def _names_in(text: str) -> list[str]:
 ADDED_WORDS = 3  # this many content words the span lacks make an added fact
 _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
 # titles and dates are not who; nor is a company post ("NJ Transit CEO Kris Kolluri" is NJ Transit and Kolluri)
-_NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS, *"CEO CFO COO Executive Officer Director".split()})
+# US political and military titles, abbreviated ("Utah Rep. Ben McAdams" is Utah and Ben McAdams): the checker's
+# own, since `rag.read.TITLES` also shapes the extractive answers' leads
+_US_TITLES = "Sen Rep Gov Lt Col Sgt Adm Maj Representative Congressman Congresswoman".split()
+_NOT_NAME_WORDS = frozenset({"I", *TITLES, *_US_TITLES, *MONTHS, *WEEKDAYS,
+                             *"CEO CFO COO Executive Officer Director".split()})
 
 
 def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], list, list]:

@@ -442,6 +442,10 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     ("The attack hit a government-held town near the capital.", "The attack hit a rebel-held town near the capital.",
      "'government-held' contradicts the source's 'rebel-held'"),
     ("The state-run broadcaster said so.", "The government-run broadcaster said so.", "ok"),
+    # an abbreviated US title ends a name, so the reason names the name
+    ("Nevada Rep. Ben McAdams said he tested positive.", "Utah Rep. Ben McAdams said he tested positive.",
+     "name 'Nevada' not in the source"),
+    ("Sen. Mark Warner said so on Sunday.", "Sen. Mike Lee said so on Sunday.", "name 'Mark Warner' not in the source"),
 ])
 def test_paraphrase_kinds_from_fresh_news(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
