@@ -153,17 +153,16 @@ _REFUSING = frozenset("decline declines declined declining refuse refuses refuse
 _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
 
 
-def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str]) -> bool:
-    """Whether the claim's extra "not"s only restate a refusal to speak, or the source's own refusal: "would
-    not say" for "declined to comment" and "would not respond" for "declined to respond" are faithful, "did not
-    believe" for "declined to comment" is not."""
+def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str], refused: set[str]) -> bool:
+    """Whether the claim's extra "not"s only restate a refusal to speak, or the source's own refusal (`refused`,
+    from `_refused`): "would not say" for "declined to comment" and "would not respond" for "declined to respond"
+    are faithful, "did not believe" for "declined to comment" is not."""
     explicit = sum(w in _NEGATORS for w in claim_words) - sum(w in _NEGATORS for w in evidence_words)
     if explicit <= 0:
         return True
     negated = [next((v for v in claim_words[i + 1:i + 3] if v not in ("be", "do", "does", "did", "would", "will")), "")
                for i, w in enumerate(claim_words) if w in _NEGATORS]
     saying = _SAYING | {_folded(w, w) for w in _SAYING}  # "disclosed" -> "disclos"
-    refused = _refused(evidence_words)
     return all(_base(v) in saying or lemma(v) in saying or _base(v) in refused for v in negated)
 
 
@@ -176,7 +175,7 @@ def _time_units(words: list[str]) -> set[str]:
 
 _DETERMINERS = frozenset("the a an its their his her this that".split())
 # A refusal with an aside before its "to": "declined, as he has before, to respond"
-_REFUSAL_ASIDE = re.compile(r"\b(?:declin|refus|fail)\w*,[^,.;]{1,40},\s+to\s", re.I)
+_REFUSAL_ASIDE = re.compile(rf"\b(?:{'|'.join(sorted(_REFUSING))}),[^,.;]{{1,40}},\s+to\s", re.I)
 
 
 _PREVENTING = frozenset("stop stops stopped stopping prevent prevents prevented preventing bar bars barred barring "
@@ -373,11 +372,7 @@ def _names_in(text: str) -> list[str]:
 ADDED_WORDS = 3  # this many content words the span lacks make an added fact
 _SPEECH_VERBS = frozenset("said says say told tell tells wrote writes write".split())
 # titles and dates are not who; nor is a company post ("NJ Transit CEO Kris Kolluri" is NJ Transit and Kolluri)
-# US political and military titles, abbreviated ("Utah Rep. Ben McAdams" is Utah and Ben McAdams): the checker's
-# own, since `rag.read.TITLES` also shapes the extractive answers' leads
-_US_TITLES = "Sen Rep Gov Lt Col Sgt Adm Maj Representative Congressman Congresswoman".split()
-_NOT_NAME_WORDS = frozenset({"I", *TITLES, *_US_TITLES, *MONTHS, *WEEKDAYS,
-                             *"CEO CFO COO Executive Officer Director".split()})
+_NOT_NAME_WORDS = frozenset({"I", *TITLES, *MONTHS, *WEEKDAYS, *"CEO CFO COO Executive Officer Director".split()})
 
 
 def _people(claim: str, evidence: str) -> tuple[dict[str, str], dict[str, str], list, list]:
@@ -844,11 +839,13 @@ def _plainly(words: list[str], stem: str) -> str | None:
 
 
 def _prefix_turned(claim_words: list[str], evidence_words: list[str], claim_negated: list[str],
-                   evidence_negated: list[str]) -> tuple[str, str] | None:
-    """A word the claim has where the source has it negated by a prefix, or the reverse, neither side negating
-    it otherwise: "left unmoved" for "moved to tears" -> ("unmoved", "moved")."""
-    for ours, theirs, flip in ((claim_words, evidence_words, False), (evidence_words, claim_words, True)):
-        for stem, word in _prefix_negated(ours).items():
+                   evidence_negated: list[str], evidence_prefixed: dict[str, str]) -> tuple[str, str] | None:
+    """A word the claim has where the source has it negated by a prefix (`evidence_prefixed`, from
+    `_prefix_negated`), or the reverse, neither side negating it otherwise: "left unmoved" for "moved to
+    tears" -> ("unmoved", "moved")."""
+    for ours, theirs, flip, prefixed in ((claim_words, evidence_words, False, _prefix_negated(claim_words)),
+                                         (evidence_words, claim_words, True, evidence_prefixed)):
+        for stem, word in prefixed.items():
             if word in theirs or word.replace("-", " ") in " ".join(theirs):
                 continue
             plain = _plainly(theirs, stem)
@@ -1087,22 +1084,22 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     # ("cannot receive" for "stops clinics from receiving")
     prefixed = _prefix_negated(evidence_words)
     stopped = {_base(evidence_words[i]) for i in _prevented(evidence_words)}
+    refused = _refused(evidence_words)
     said = sum(bool(_stems(w) & set(prefixed)) or _base(w) in stopped for w in claim_negated)
-    if not said and not _refusal_paraphrased(claim_words, evidence_words):
+    if not said and not _refusal_paraphrased(claim_words, evidence_words, refused):
         return fail("negated")
     negations = _negations(claim_words, claim), _negations(evidence_words, evidence)
     # a verb the source negates, refuses or stops that the claim has without that ("have not responded" is kept)
     claim_bases = {b for w in claim_words for b in _bases(w)} - {b for w in claim_negated for b in _bases(w)}
-    if stopped & _refused(evidence_words) & claim_bases - _refused(claim_words):  # "can receive" for "stops …
-        return fail("negated")  # … from receiving"
+    done = refused & claim_bases - _refused(claim_words)  # "responded" for "declined to respond"
+    if done & stopped:  # "can receive" for "stops clinics from receiving": no negation counts it
+        return fail("negated")
     if negations[0] != negations[1] and negations[0] - said != negations[1]:
-        if negations[0] - said > negations[1] or \
-                any(_bases(w) & claim_bases for w in evidence_negated) or \
-                _refused(evidence_words) & claim_bases - _refused(claim_words) or \
+        if negations[0] - said > negations[1] or done or any(_bases(w) & claim_bases for w in evidence_negated) or \
                 _said_otherwise(evidence_negated, claim_negated, claim_words, evidence_words) or \
                 _filled_in(claim_words, evidence_words):
             return fail("negated")
-    turned_by_prefix = _prefix_turned(claim_words, evidence_words, claim_negated, evidence_negated)
+    turned_by_prefix = _prefix_turned(claim_words, evidence_words, claim_negated, evidence_negated, prefixed)
     if turned_by_prefix:
         return fail(f"negated: '{turned_by_prefix[0]}' for the source's '{turned_by_prefix[1]}'")
     made_known = _made_known(claim, evidence)

@@ -175,11 +175,13 @@ class Lexicon:
         return [t for t in dict.fromkeys(tries) if t]
 
     def antonym_pair(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
-        """A pair (word of a, word of b) that WordNet or the curated tables call antonyms, two-word runs
-        such as "rule out" included: antonym_pair(['easy', 'for', 'us'], ['difficult']) -> ('easy', 'difficult')"""
-        grams_b = _grams(b)
+        """A pair (word of a, word of b) that WordNet calls antonyms, two-word runs such as "rule out"
+        included: antonym_pair(['easy', 'for', 'us'], ['difficult']) -> ('easy', 'difficult')"""
+        return self._antonym_in(_grams(a), _grams(b))
+
+    def _antonym_in(self, grams_a: list[str], grams_b: list[str]) -> tuple[str, str] | None:
         lemmas_b = {lem: g for g in grams_b for lem in self.lemmas(g.replace(" ", "_"))}
-        for g in _grams(a):
+        for g in grams_a:
             for lem in self.lemmas(g.replace(" ", "_")):
                 hit = next((lemmas_b[o] for o in sorted(self.antonyms[lem]) if o in lemmas_b), None)
                 if hit is not None:
@@ -192,7 +194,7 @@ class Lexicon:
         moves, by that alone; else by an antonym's synonym, or by valence of opposite sign.
         opposite(['rejected'], ['hopes']) -> ('rejected', 'hopes')"""
         grams_a, grams_b = _grams(a), _grams(b)
-        found = self.antonym_pair(a, b)
+        found = self._antonym_in(grams_a, grams_b)
         if found:
             return found
         da, db = self.direction(a), self.direction(b)

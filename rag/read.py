@@ -204,7 +204,8 @@ REASON_RE = re.compile(r"\b(?:because(?: of)?|due to|owing to|as a result of|tha
 
 TITLES = ("Mr Mrs Ms Miss Dr Prof Sir Lord Lady Dame President Premier Chancellor Minister Secretary Senator "
            "Governor Mayor King Queen Prince Princess Pope General Gen Judge Justice Chairman Chairwoman Rev "
-           "Captain Coach Ambassador Vice Prime Foreign Defence Defense Deputy Chief Leader Supreme").split()
+           "Captain Coach Ambassador Vice Prime Foreign Defence Defense Deputy Chief Leader Supreme "
+           "Sen Rep Gov Lt Col Sgt Adm Maj Representative Congressman Congresswoman").split()
 _ROLE_WORDS = set((HEAD_NOUNS[PERSON] + " spokeswoman boss striker midfielder defender goalkeeper forward "
                    "chief executive analyst economist professor lawyer comedian presenter rapper drummer "
                    "guitarist vocalist economist colleague").split())
