@@ -159,7 +159,8 @@ def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
                                               ("guardian", "h"), ("aljazeera", "i"), ("npr", "j"),
                                               ("usatoday", "k"), ("ap", "l"), ("politico", "m"),
                                               ("washtimes", "n"), ("csmonitor", "o"), ("foxnews", "p"),
-                                              ("cbn", "q"), ("nypost", "r"), ("bloomberg", "s")])
+                                              ("cbn", "q"), ("nypost", "r"), ("bloomberg", "s"),
+                                              ("suntimes", "u")])
 def test_the_checker_sets_of_other_news_hold_exact_spans_and_are_scored_like_the_bundled_one(tmp_path, corpus_set,
                                                                                              batch):
     """Two more batches, from the BBC and Reuters dev corpora: `rag eval --checker --dataset` takes any such file."""
@@ -169,7 +170,8 @@ def test_the_checker_sets_of_other_news_hold_exact_spans_and_are_scored_like_the
     path = ROOT / "tests" / "data" / "dev" / corpus_set / "checker.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     splits = {f"dev-{batch}", f"heldout-{batch}"}
-    assert len(rows) >= 150 and {r["split"] for r in rows} == splits
+    least = 100 if corpus_set == "suntimes" else 150  # the Sun-Times had 12 usable news reports, not 30
+    assert len(rows) >= least and {r["split"] for r in rows} == splits
     corpus = path.parent / "corpus"
     for r in rows:
         assert (corpus / f"{r['doc_id']}.txt").read_bytes().decode("utf-8")[r["start"]:r["end"]] == r["evidence"]
