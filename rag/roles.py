@@ -131,6 +131,7 @@ def _is_thing(token: str) -> bool:
 
 _LINKS = frozenset("and or".split())
 _NEAR = 4  # two things this many words apart or fewer may be one phrase reordered
+_CLOSE = 3  # a word this many words before a thing or fewer may say what it is ("Diamond Princess ship in Japan")
 
 
 def swapped_things(claim: str, evidence: str) -> str:
@@ -139,11 +140,36 @@ def swapped_things(claim: str, evidence: str) -> str:
     "protect mice ... trials in primates"). Not a list in another order ("X and Y"), nor words reordered
     within a few words ("a vaccine candidate developed" for "a candidate vaccine ... developed")."""
     ours, theirs = _neighbours(claim, _is_thing, names=True), _neighbours(evidence, _is_thing, names=True)
+    found = _traded(ours, theirs)
+    if found:
+        return found
+    # the nearest word each text has once, a few words before: "the Diamond Princess in California and the Grand
+    # Princess in Japan" for "the Diamond Princess ship in Japan and the Grand Princess ship in California"; only
+    # where both things or both of the words before them are names (clauses reordered move other words too)
+    ours_t, theirs_t = _tokens(claim, names=True), _tokens(evidence, names=True)
+    once = frozenset(t for t in set(ours_t) & set(theirs_t) if ours_t.count(t) == 1 == theirs_t.count(t)
+                     and _is_thing(t))
+    named = {t for t in once if "_" in t} | {w.lower() for w in re.findall(r"\b[A-Z][^\W\d_]+", claim + " " + evidence)}
+    return _traded(_before_once(ours_t, once), _before_once(theirs_t, once), named)
+
+
+def _before_once(tokens: list[str], once: frozenset[str]) -> dict[str, tuple[str, str, int]]:
+    """Each of the `once` tokens with the nearest of them within `_CLOSE` words before it, and where it is."""
+    return {t: (next((u for u in reversed(tokens[max(0, i - _CLOSE):i]) if u in once), ""), "", i)
+            for i, t in enumerate(tokens) if t in once}
+
+
+def _traded(ours: dict[str, tuple[str, str, int]], theirs: dict[str, tuple[str, str, int]],
+            named: set[str] | None = None) -> str:
+    """Why two tokens have each other's word before them in the claim (`ours`) and the source (`theirs`), as
+    `_neighbours` gives them, or ""; with `named`, only two names or two tokens after names."""
     shared = sorted(set(ours) & set(theirs))
     for i, a in enumerate(shared):
         for b in shared[i + 1:]:
             x, y = theirs[a][0], theirs[b][0]
             far = min(abs(ours[a][2] - ours[b][2]), abs(theirs[a][2] - theirs[b][2])) > _NEAR
+            if named is not None and not {a, b} <= named and not {x, y} <= named:
+                continue
             if far and x and y and x != y and not {x, y} & _LINKS and ours[a][0] == y and ours[b][0] == x and \
                     not (ours[a][1], ours[b][1]) == (theirs[a][1], theirs[b][1]) != (theirs[b][1], theirs[a][1]):
                 return f"roles swapped: the source has '{x} {a}' and '{y} {b}'".replace("_", " ")

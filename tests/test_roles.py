@@ -332,3 +332,16 @@ def test_what_follows_than_traded_with_what_precedes_it_is_swapped_whatever_the_
                                "ones.", evidence) == "roles swapped: the source has 'than developed', not 'than emerging-market'"
     assert swapped_written_sides("Economists expect emerging-market nations to suffer more than developed ones.",
                                evidence) == ""
+
+
+def test_things_traded_between_two_names_a_few_words_before_them_are_swapped():
+    evidence = "The study examined outbreaks on the Diamond Princess ship in Japan and the Grand Princess ship in California."
+    claim = "The study looked at outbreaks on the Diamond Princess in California and the Grand Princess in Japan."
+    assert swapped_things(claim, evidence) == \
+        "roles swapped: the source has 'grand princess california' and 'diamond princess japan'"
+    assert swapped_things(evidence.replace("ship ", ""), evidence) == ""
+    # a clause moved carries other words with it: no names on either side, no swap
+    assert swapped_things("With $21 billion in commerce last year, the U.S. ranked as Turkey's fourth largest "
+                          "trading partner, after Germany, China and Russia.",
+                          "The U.S. was Turkey's fourth largest trading partner last year with $21 billion in "
+                          "commerce, behind Germany, China and Russia.") == ""
