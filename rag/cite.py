@@ -705,6 +705,7 @@ def _moved(claim: str, evidence: str, claim_names: list, evidence_names: list, f
 
 _DEGREE = frozenset("less more fewer lesser".split())  # "less far" keeps "far" but turns "further"
 MAX_SWAP = 4  # words on either side of a replaced run that the opposite-meaning check compares
+_PLAIN = STOPWORDS - {"more", "less", "fewer"}  # words that say nothing of a long run's meaning
 
 
 def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str]) -> tuple[str, str] | None:
@@ -723,8 +724,12 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str])
             ours, theirs = claim_words[i1:i2], evidence_words[j1:j2]
             if i2 - i1 <= MAX_SWAP and j2 - j1 <= MAX_SWAP:
                 found = lex.opposite(ours, theirs)
-            else:  # a longer run: only an antonym among its first words ("easy for the UN" / "difficult")
-                found = lex.antonym_pair(*([w for w in run[:MAX_SWAP] if w not in STOPWORDS] for run in (ours, theirs)))
+            else:  # a longer run: only an antonym among its first or its last words ("easy for the UN" /
+                # "difficult", "much shorter than" / "living far longer on surfaces than")
+                found = next((pair for pair in (lex.antonym_pair(*([w for w in run[ends] if w not in _PLAIN]
+                                                                   for run in (ours, theirs)))
+                                                for ends in (slice(None, MAX_SWAP), slice(-MAX_SWAP, None))) if pair),
+                             None)
             kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
             if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied:
                 return found  # ("no message" for "not ... any message" was counted as a negation)

@@ -191,3 +191,19 @@ def test_a_curated_pair_counts_in_a_long_run_even_where_the_source_has_the_claim
     evidence = "Nawrocki backs continued support for Ukraine, although he opposes any bid from Kyiv for NATO membership."
     assert judge(claim, evidence).reason == "'supports' contradicts the source's 'opposes'"
     assert lexicon().antonym_pair(["supports"], ["although", "opposes"]) == ("supports", "opposes")
+
+
+@pytest.mark.parametrize("claim,evidence,reason", [
+    ("Coronavirus RNA survived on the Diamond Princess for up to 17 days, much shorter than previous research had "
+     "shown.", "Coronavirus RNA survived for up to 17 days aboard the Diamond Princess cruise ship, living far longer "
+     "on surfaces than previous research has shown, according to new data.", "'shorter' contradicts the source's 'far'"),
+    ("Pepsi stock gained 79 percent since 2006, which was more than both the S&P 500 and Coca-Cola.",
+     "Pepsi stock gained 79 percent since 2006, according to FactSet. That is less than both the S&P 500 and "
+     "Coca-Cola.", "'more' contradicts the source's 'less'"),
+    ("Pepsi stock gained 79 percent since 2006, according to FactSet, less than both the S&P 500 and Coca-Cola.",
+     "Pepsi stock gained 79 percent since 2006, according to FactSet. That is less than both the S&P 500 and "
+     "Coca-Cola.", "ok"),
+])
+def test_an_antonym_among_the_last_words_of_a_long_replaced_run_counts(claim, evidence, reason):
+    """The opposite often sits right before the words both texts share again ("... longer | than previous")."""
+    assert judge(claim, evidence).reason == reason
