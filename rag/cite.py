@@ -806,8 +806,8 @@ def _negative_prefixed(word: str) -> bool:
 
 def _prefix_negated(words: list[str]) -> dict[str, str]:
     """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved", "inadequate"
-    -> "adequate", "non-verified" -> "verified" ("in", "im", "il", "ir" and "dis" only for adjectives, so
-    "dismiss" negates nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
+    -> "adequate", "non-verified" -> "verified", "asymptomatic" -> "symptomatic" ("in", "im", "il", "ir", "dis"
+    and "a" only for adjectives, so "dismiss" and "abroad" negate nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
     from rag.opposites import lexicon
 
     lex = lexicon()
@@ -828,6 +828,10 @@ def _prefix_negated(words: list[str]) -> dict[str, str]:
             stem = word[len(prefix):]
             if word.startswith(prefix) and len(stem) >= 4 and adjective(word) and adjective(stem):
                 out[stem] = word
+        stem = word[1:]  # "asymptomatic", "atypical": an adjective only, of an adjective of five letters or more
+        if word.startswith("a") and len(stem) >= 5 and adjective(stem) and \
+                {lex.pos[i] for f in lex.forms(word) for i in lex.synsets.get(f, ())} <= {"a", "s"} and adjective(word):
+            out[stem] = word
     return out
 
 
@@ -1090,7 +1094,9 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     prefixed = _prefix_negated(evidence_words)
     stopped = {_base(evidence_words[i]) for i in _prevented(evidence_words)}
     refused = _refused(evidence_words)
-    said = sum(bool(_stems(w) & set(prefixed)) or _base(w) in stopped for w in claim_negated)
+    said = sum(bool(_stems(w) & set(prefixed)) or _base(w) in stopped or  # "no symptoms" for "asymptomatic"
+               any(_same_root(w, stem) for stem in prefixed)
+               for w in claim_negated)
     if not said and not _refusal_paraphrased(claim_words, evidence_words, refused):
         return fail("negated")
     negations = _negations(claim_words, claim), _negations(evidence_words, evidence)

@@ -412,6 +412,12 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
      "negated: 'unmoved' for the source's 'moved'"),
     ("Guidelines are adequate to address the challenge.", _GUIDELINES, "negated: 'adequate' for the source's 'inadequate'"),
     ("Existing guidelines cannot adequately address the challenge.", _GUIDELINES, "ok"),
+    ("Almost half of the infections were symptomatic when tested.",
+     "Almost half of the infections were asymptomatic when they were tested.",
+     "negated: 'symptomatic' for the source's 'asymptomatic'"),
+    ("Almost half of the infections showed no symptoms when tested.",
+     "Almost half of the infections were asymptomatic when they were tested.", "ok"),
+    ("Fans gathered abroad to watch.", "Fans gathered broad smiles to watch.", "ok"),
     ("He could not attend the meeting.", "He was unable to attend the meeting.", "ok"),
     ("He was able to attend the meeting.", "He was unable to attend the meeting.", "negated"),
     # "stops X from" negates what follows; a "no" vote is no negation
