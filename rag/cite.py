@@ -150,6 +150,7 @@ _REFUSING = frozenset("decline declines declined declining refuse refuses refuse
                       "failing unable".split()) | _REFUSALS  # "declined to comment" is a "would not say"
 
 
+_LACKING = frozenset("unable lack lacks lacked lacking".split())  # a "not" the claim may write with "can" or "have"
 _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
 
 
@@ -157,7 +158,12 @@ def _refusal_paraphrased(claim_words: list[str], evidence_words: list[str], refu
     """Whether the claim's extra "not"s only restate a refusal to speak, or the source's own refusal (`refused`,
     from `_refused`): "would not say" for "declined to comment" and "would not respond" for "declined to respond"
     are faithful, "did not believe" for "declined to comment" is not."""
-    explicit = sum(w in _NEGATORS for w in claim_words) - sum(w in _NEGATORS for w in evidence_words)
+    explicit = _explicit(claim_words) - _explicit(evidence_words)
+    # "could not raise" for "was unable to raise", "does not have" for "lacks": the source's word says the "not"
+    plain = sum(w in _NEGATORS and (claim_words[i - 1:i] in (["can"], ["could"]) or w == "cannot" or
+                                    bool({"have", "has", "had"} & set(claim_words[i + 1:i + 3])))
+                for i, w in enumerate(claim_words))
+    explicit -= min(plain, sum(w in _LACKING for w in evidence_words))
     if explicit <= 0:
         return True
     negated = [next((v for v in claim_words[i + 1:i + 3] if v not in ("be", "do", "does", "did", "would", "will")), "")
@@ -187,10 +193,21 @@ _VOTING = frozenset("vote votes voted voting".split())
 def _negations(words: list[str], text: str = "") -> int:
     """Negating words ("no" as a vote aside), "declined/refused/failed to" and "yet to" included, and in the text
     a refusal with an aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
-    return sum((w in _NEGATORS and not _a_vote(words, i)) or (w == "yet" and nxt == "to") or  # "have yet to"
+    return sum((w in _NEGATORS and not _a_vote(words, i) and not _second_of_neither(words, i)) or
+               w in _LACKING - {"unable"} or (w == "yet" and nxt == "to") or  # "have yet to"
                (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # "the decline to"
                for i, (before, w, nxt) in enumerate(zip([""] + words, words, words[1:] + [""]))) + \
         len(_REFUSAL_ASIDE.findall(text))
+
+
+def _second_of_neither(words: list[str], at: int) -> bool:
+    """Whether the word is the "nor" of a "neither ... nor", which negates once."""
+    return words[at] == "nor" and "neither" in words[max(0, at - 12):at]
+
+
+def _explicit(words: list[str]) -> int:
+    """How many negating words the text has, a "neither ... nor" once."""
+    return sum(w in _NEGATORS and not _second_of_neither(words, i) for i, w in enumerate(words))
 
 
 def _prevented(words: list[str]) -> list[int]:
@@ -708,10 +725,11 @@ MAX_SWAP = 4  # words on either side of a replaced run that the opposite-meaning
 _PLAIN = STOPWORDS - {"more", "less", "fewer"}  # words that say nothing of a long run's meaning
 
 
-def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str]) -> tuple[str, str] | None:
+def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str],
+            negated_here: set[str] = frozenset()) -> tuple[str, str] | None:
     """A word or phrase the claim puts where the source has one of opposite meaning (WordNet antonyms,
-    VADER valence of the other sign), unless the source negates its word (`denied`, bases): the runs that
-    differ between the two, aligned by difflib.
+    VADER valence of the other sign), unless the source negates its word (`denied`, bases) or the claim its
+    own (`negated_here`): the runs that differ between the two, aligned by difflib.
     _turned("xi rejected talks".split(), "xi hopes for talks".split(), set()) -> ('rejected', 'hopes')"""
     from difflib import SequenceMatcher
 
@@ -731,7 +749,8 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str])
                                                 for ends in (slice(None, MAX_SWAP), slice(-MAX_SWAP, None))) if pair),
                              None)
             kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
-            if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied:
+            if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied \
+                    and not _bases(found[0]) & negated_here:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
     return None
 
@@ -1120,11 +1139,13 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
     claim_lemmas = {_base(w) for w in claim_words}
     # the opposite of a word the source negates is what the source says: "left untouched" for "not affected"
     denied = {b for w in evidence_negated for b in _bases(w)}
-    for word in sorted(claim_lemmas - evidence_lemmas):  # sorted: the same reason on every run
+    # and the claim may negate the opposite of the source's word: "does not have" for "lacks"
+    negated_here = {b for w in claim_negated for b in _bases(w)}
+    for word in sorted(claim_lemmas - evidence_lemmas - negated_here):  # sorted: the same reason on every run
         opposite = next((o for o in sorted(OPPOSITE.get(word, ())) if o in evidence_lemmas), None)
         if opposite is not None and opposite not in claim_lemmas and opposite not in denied:
             return fail(f"'{word}' contradicts the source's '{opposite}'")
-    turned = _turned(claim_words, evidence_words, denied) or _holder_changed(claim, evidence)
+    turned = _turned(claim_words, evidence_words, denied, negated_here) or _holder_changed(claim, evidence)
     if turned:
         return fail(f"'{turned[0]}' contradicts the source's '{turned[1]}'")
     body = _other_body(claim_words, evidence_words)
