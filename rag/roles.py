@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.read import DATE_RE, MONTHS, NAME_RE, NUMBER_WORDS, TIME_UNITS, WEEKDAYS
+from rag.read import DATE_RE, MONTHS, NAME_RE, NUMBER_WORDS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import STOPWORDS
 
 
@@ -388,12 +388,12 @@ def swapped_written_sides(claim: str, evidence: str) -> str:
     misreads ("... closer relationship with Trump than Boris Johnson" for "... than May"; "blamed the leader
     rather than Paul" for "blamed Paul rather than the leader"; "affect developed nations more than
     emerging-market ones" for the reverse)."""
-    words = {text: set(re.findall(r"\w+(?:['’.-]\w+)*", text.lower())) for text in (claim, evidence)}
+    words = {text: {lemma(w) for w in re.findall(r"\w+(?:['’.-]\w+)*", text.lower())} for text in (claim, evidence)}
     theirs = _sides_as_written(evidence)
     for marker, ours, written in _sides_as_written(claim):
-        mine = set(ours.lower().split())
+        mine = {lemma(w) for w in ours.lower().split()}  # "rather than call" / "rather than seeking"
         for their_marker, name, their_written in theirs:
-            other = set(name.lower().split())
+            other = {lemma(w) for w in name.lower().split()}
             if marker == their_marker and not mine & other and mine <= words[evidence] and other <= words[claim]:
                 return f"roles swapped: the source has '{their_written}', not '{written}'"
     return ""

@@ -345,3 +345,13 @@ def test_things_traded_between_two_names_a_few_words_before_them_are_swapped():
                           "trading partner, after Germany, China and Russia.",
                           "The U.S. was Turkey's fourth largest trading partner last year with $21 billion in "
                           "commerce, behind Germany, China and Russia.") == ""
+
+
+def test_the_sides_of_than_are_compared_by_base_form():
+    evidence = ("McConnell is expected to call a vote to acquit him after the trial rather than seeking to dismiss "
+                "the charges.")
+    assert swapped_written_sides("McConnell is expected to seek a dismissal of the charges rather than call a vote "
+                                 "to acquit him after the trial.", evidence) == \
+        "roles swapped: the source has 'than seeking', not 'than call'"
+    assert swapped_written_sides("McConnell is expected to call a vote to acquit him rather than seek to dismiss "
+                                 "the charges.", evidence) == ""
