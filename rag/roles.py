@@ -237,7 +237,21 @@ def flipped_order(claim: str, evidence: str) -> str:
         if not any(t == word and _same_event(there, event) for t, there in placed) and \
                 any(t == _ORDER[word] and _same_event(there, event) for t, there in placed):
             return f"roles swapped: the source has '{_ORDER[word]}' where the claim has '{word}'"
+        # "A before B" for the source's "B before A": each event is on the other side of the same word there
+        before = _what_precedes(ours, i)
+        for j, t in enumerate(theirs):
+            if t == word and not _same_event(_what_follows(theirs, j), event) and \
+                    _same_event(_what_precedes(theirs, j), event) and _same_event(_what_follows(theirs, j), before):
+                run = theirs[j:j + 6]
+                return f"roles swapped: the source has '{' '.join(run[:run.index(',')] if ',' in run else run)}'"
     return ""
+
+
+def _what_precedes(tokens: list[str], at: int) -> frozenset[str]:
+    """The words that are no stopword among the fifteen before `at`, after any comma: what comes before "before"."""
+    run = tokens[max(0, at - 15):at]
+    run = run[len(run) - run[::-1].index(","):] if "," in run else run
+    return frozenset(t for t in run if t not in STOPWORDS)
 
 
 _OTHER_END = {"from": "to", "to": "from"}

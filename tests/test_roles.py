@@ -355,3 +355,15 @@ def test_the_sides_of_than_are_compared_by_base_form():
         "roles swapped: the source has 'than seeking', not 'than call'"
     assert swapped_written_sides("McConnell is expected to call a vote to acquit him rather than seek to dismiss "
                                  "the charges.", evidence) == ""
+
+
+def test_two_events_on_the_other_sides_of_before_are_flipped():
+    evidence = ("Philbin argued the House voted to impeach Trump before it collected all the evidence it wanted to use "
+                "in the Senate trial, The Hill reported.")
+    assert flipped_order("Philbin argued that the House collected all the evidence it wanted to use in the Senate "
+                         "trial before it voted to impeach Trump.", evidence) == \
+        "roles swapped: the source has 'before it collected all the evidence'"
+    assert flipped_order("Philbin argued that the House voted to impeach Trump before it collected all the evidence "
+                         "it wanted.", evidence) == ""
+    assert flipped_order("Philbin argued that the House collected all the evidence it wanted to use in the Senate "
+                         "trial after it voted to impeach Trump.", evidence) == ""
