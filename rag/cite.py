@@ -1003,11 +1003,15 @@ def _acronym_for(name: str, evidence_words: list[str]) -> bool:
     return bool(senses) and any(senses & lexicon().synonyms(w) for w in evidence_words + pairs)
 
 
+_PRONOUNS = frozenset("he she they him her them we us i me".split())
+
+
 def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str, str]) -> str:
     """Why the parse says the claim reverses who did what to whom in the source, or "": a verb of both
     whose doer and other party are names, or things other than with "be" ("wages outpaced inflation" /
     "inflation outpaced wages"), swapped (Kim wrote to Xi / Xi wrote to Kim), whose doer is the source's
-    other party where the source's doer is a pronoun (Scott asked Bondi / she asked Scott), or whose other
+    other party where the source's doer is a pronoun (Scott asked Bondi / she asked Scott), whose doer is a
+    pronoun where the source's other party is one (he called Pritzker / Pritzker called him), or whose other
     party is the source's doer of that verb (X replaced Y / X was replaced by Y)."""
     from rag.syntax import acts, relations
 
@@ -1021,6 +1025,12 @@ def _reversed(claim: str, evidence: str, person: dict[str, str], full: dict[str,
 
     for rel in relations(claim):
         agent, patient = pair(rel)
+        if not agent and patient and rel.agent and rel.agent[-1].lower() in _PRONOUNS:
+            # "he called Pritzker" for "Pritzker called him": a pronoun on the other side each time
+            theirs = [e for e in relations(evidence) if e.verb == rel.verb]
+            if theirs and all(who(e.agent) == patient and e.patients and
+                              all(p and p[-1].lower() in _PRONOUNS for p in e.patients) for e in theirs):
+                return f"roles swapped: in the source {full.get(patient, patient)} does the '{rel.verb}'"
         if not agent or not patient or agent == patient:
             continue
         theirs = [pair(e) for e in relations(evidence) if e.verb == rel.verb]

@@ -31,7 +31,7 @@ PARSER_FILES = {
     "lemmatizer/lookups/lookups.bin": "eb64f40c0f8396d1762730c0ddf4dad2a52d138f5a389f71a1a1d088173b7737",
 }
 _AGENT = {"nsubj", "csubj"}  # the doer of an active verb
-_PATIENT = {"dobj", "nsubjpass", "dative", "attr"}  # who or what it is done to
+_PATIENT = {"dobj", "nsubjpass", "dative", "attr", "oprd"}  # who or what it is done to ("called Pritzker")
 _TOWARD = {"to", "with", "for"}  # "wrote to Kim", "met with Kim": the other party
 # Words that put what they govern on the other side of a relation from the rest of the clause: "grew faster than
 # X", "rose against X", "the site behind X", "unlike X", "from X to Y", "a premium to X", "supplied by X".

@@ -330,6 +330,12 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     # the source's other party made the doer, where the source's doer is a pronoun
     ("Then-Gov. Rick Scott asked Bondi to move the date of an execution.", _BONDI,
      "roles swapped: in the source the 'ask' goes to Then-Gov Rick Scott"),
+    # a pronoun on the other side each time: "he called Pritzker" for "Pritzker called him"
+    ("Bailey said he called Pritzker on April 18 to discuss the economic impacts.",
+     "Bailey said Pritzker called him April 18 to discuss the economic impacts.",
+     "roles swapped: in the source Pritzker does the 'call'"),
+    ("Bailey said Pritzker called him on April 18 to discuss the economic impacts.",
+     "Bailey said Pritzker called him April 18 to discuss the economic impacts.", "ok"),
     ("Bondi asked then-Gov. Rick Scott to move the date of an execution.", _BONDI, "ok"),
     # a refusal with an aside before its "to" is still a refusal
     ("Powell again refused to answer the taunt directly.", _POWELL, "ok"),
