@@ -224,9 +224,14 @@ def _a_vote(words: list[str], at: int) -> bool:
 
 def _negated(words: list[str]) -> list[str]:
     """The word each negation bears on, past adverbs and raising verbs: "no longer expect" -> "expect"."""
-    return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING), "")
+    return [next((v for v in words[i + 1:i + 5] if v not in _NEGATION_ADVERBS and v not in _RAISING and
+                  not (w in _NONE_OF and (v in _PARTITIVE or v in COUNTS or v.isdigit()))), "")
             for i, w in enumerate(words[:-1]) if (w in _NEGATORS and not _a_vote(words, i)) or
             (w == "yet" and words[i + 1] == "to")]
+
+
+_NONE_OF = frozenset("none neither".split())
+_PARTITIVE = frozenset("of the these those them us".split())  # "none of the three entered" -> "entered"
 
 
 def _refused(words: list[str]) -> set[str]:

@@ -438,6 +438,11 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
      "Cobb said Trump was not considering or discussing firing Mueller.", "ok"),
     ("Cobb said Trump was neither considering nor discussing firing Mueller.",
      "Cobb said Trump was considering and discussing firing Mueller.", "negated"),
+    # "none of the three entered" bears on "entered"
+    ("All three men entered pleas to the charges in the courtroom.",
+     "None of the three entered pleas to the charges after they were brought into the courtroom.", "negated"),
+    ("The three men were brought into the courtroom.",
+     "None of the three entered pleas to the charges after they were brought into the courtroom.", "ok"),
     ("He was able to attend the meeting.", "He was unable to attend the meeting.", "negated"),
     # "stops X from" negates what follows; a "no" vote is no negation
     ("Under the rule, clinics that share space with abortion providers cannot receive funding.", _PROTECT_LIFE, "ok"),
