@@ -161,7 +161,7 @@ def test_checker_eval_scores_the_bundled_checker_set(tmp_path):
                                               ("washtimes", "n"), ("csmonitor", "o"), ("foxnews", "p"),
                                               ("cbn", "q"), ("nypost", "r"), ("bloomberg", "s"),
                                               ("suntimes", "u"), ("newsmax", "v"),
-                                              ("cnbc", "t")])
+                                              ("cnbc", "t"), ("dailycaller", "w"), ("marketwatch", "x")])
 def test_the_checker_sets_of_other_news_hold_exact_spans_and_are_scored_like_the_bundled_one(tmp_path, corpus_set,
                                                                                              batch):
     """Two more batches, from the BBC and Reuters dev corpora: `rag eval --checker --dataset` takes any such file."""
