@@ -753,11 +753,19 @@ def _turned(claim_words: list[str], evidence_words: list[str], denied: set[str],
                                                                    for run in (ours, theirs)))
                                                 for ends in (slice(None, MAX_SWAP), slice(-MAX_SWAP, None))) if pair),
                              None)
+                if found and _moved_here(found[0], claim_words[:i1] + claim_words[i2:], evidence_words):
+                    found = None  # the claim moved the source's word: "public gatherings" / "gatherings in public"
             kept = found and found[0] not in _DEGREE and _kept_otherwise(found[1], ours, found[0])  # "less far"
             if found and not set(found) & (_NEGATORS | {"any"}) and not kept and not _bases(found[1]) & denied \
                     and not _bases(found[0]) & negated_here:
                 return found  # ("no message" for "not ... any message" was counted as a negation)
     return None
+
+
+def _moved_here(word: str, rest: list[str], evidence_words: list[str]) -> bool:
+    """Whether the source has the word more often than the claim outside the run (`rest`): the claim only moved it."""
+    mine = _bases(word)
+    return sum(bool(_bases(w) & mine) for w in evidence_words) > sum(bool(_bases(w) & mine) for w in rest)
 
 
 def _kept_otherwise(word: str, run: list[str], partner: str) -> bool:

@@ -200,6 +200,10 @@ def test_a_curated_pair_counts_in_a_long_run_even_where_the_source_has_the_claim
     ("Pepsi stock gained 79 percent since 2006, which was more than both the S&P 500 and Coca-Cola.",
      "Pepsi stock gained 79 percent since 2006, according to FactSet. That is less than both the S&P 500 and "
      "Coca-Cola.", "'more' contradicts the source's 'less'"),
+    # the claim only moved the source's word to the front: no trade ("public" is not traded for "close")
+    ("Public gatherings of more than two people who do not live in the same household have been banned.",
+     "All shops selling nonessential goods have been told to close, and gatherings of more than two people in "
+     "public who do not live in the same household have been banned.", "ok"),
     ("Pepsi stock gained 79 percent since 2006, according to FactSet, less than both the S&P 500 and Coca-Cola.",
      "Pepsi stock gained 79 percent since 2006, according to FactSet. That is less than both the S&P 500 and "
      "Coca-Cola.", "ok"),
