@@ -623,18 +623,27 @@ def _folded(word: str, stem: str) -> str:
     return stem[:-1] if len(stem) > 4 and stem.endswith("e") else stem  # "arrive" as "arrived" -> "arriv"
 
 
+def _as_written(name: str, full: dict[str, str]) -> str:
+    """A name as the source writes it, where that holds the name ("Donald Trump" for "donald", "Baton Rouge"
+    for "baton"); a country the source names by its people stays the country ("United States", not "U.S")."""
+    written = full.get(name, "")
+    return written if name.split()[0].lower() in written.lower().split() else name.title()
+
+
 def _swapped(claim_names: list, i: int, evidence_names: list, at: int, word: str, evidence: str,
-             person: dict[str, str], claim: str, claim_word: str) -> str:
-    """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or ""."""
+             person: dict[str, str], claim: str, claim_word: str, full: dict[str, str] | None = None) -> str:
+    """Why the names around a word shared by claim (at i) and source (at `at`) are swapped, or "" (names
+    as the source writes them in `full`: "President Donald Trump", not "Donald")."""
+    full = full or {}
     subject, obj = _subject_object(claim_names, i)
     e_subject, e_obj = _subject_object(evidence_names, at)
     if subject and obj and subject != obj and (subject, obj) == (e_obj, e_subject):
-        return f"roles swapped: the source has {e_subject.title()} {word} {e_obj.title()}"
+        return f"roles swapped: the source has {_as_written(e_subject, full)} {word} {_as_written(e_obj, full)}"
     # "Kim said" where the source has "Xi said", Kim being someone else in it: the doer changed
     if i and at and subject and e_subject and subject != e_subject and subject in evidence_names and \
             claim_names[i - 1] == subject and evidence_names[at - 1] == e_subject and \
             _doer_confirmed(evidence, word, subject, person) and _doer_may_be(claim, claim_word, subject, person):
-        return f"roles swapped: in the source {e_subject.title()} {word}"
+        return f"roles swapped: in the source {_as_written(e_subject, full)} {word}"
     return ""
 
 
@@ -1193,7 +1202,7 @@ def judge(claim: str, evidence: str, threshold: float = 0.5, context: str = "") 
         # the same voice only: "Boston was led by Brown" is "Brown led Boston", so word order says nothing
         places = [j for j, w in enumerate(evidence_words) if _base(w) == _base(word) and
                   (w in evidence_passive) == (word in claim_passive)]
-        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person, claim, word)
+        swaps = [_swapped(claim_names, i, evidence_names, at, evidence_words[at], evidence, person, claim, word, full)
                  for at in places]
         if swaps and all(swaps):  # the word relates the names otherwise wherever the source uses it
             return fail(swaps[0])

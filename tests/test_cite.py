@@ -334,6 +334,10 @@ _FURTHER = "The Democrat has staked out a stance toward tech companies, going fu
     ("Bailey said he called Pritzker on April 18 to discuss the economic impacts.",
      "Bailey said Pritzker called him April 18 to discuss the economic impacts.",
      "roles swapped: in the source Pritzker does the 'call'"),
+    # the reason names the doer as the source writes it, not by a first name alone
+    ("South Korea said Monday that it wants the United States to pay more for the American military presence.",
+     "The revelation comes after President Donald Trump said Monday that he wants South Korea to pay more for the "
+     "U.S. military presence there.", "roles swapped: in the source Donald Trump said"),
     ("Bailey said Pritzker called him on April 18 to discuss the economic impacts.",
      "Bailey said Pritzker called him April 18 to discuss the economic impacts.", "ok"),
     ("Bondi asked then-Gov. Rick Scott to move the date of an execution.", _BONDI, "ok"),

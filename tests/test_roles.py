@@ -347,23 +347,25 @@ def test_things_traded_between_two_names_a_few_words_before_them_are_swapped():
                           "commerce, behind Germany, China and Russia.") == ""
 
 
-def test_the_sides_of_than_are_compared_by_base_form():
-    evidence = ("McConnell is expected to call a vote to acquit him after the trial rather than seeking to dismiss "
-                "the charges.")
-    assert swapped_written_sides("McConnell is expected to seek a dismissal of the charges rather than call a vote "
-                                 "to acquit him after the trial.", evidence) == \
-        "roles swapped: the source has 'than seeking', not 'than call'"
-    assert swapped_written_sides("McConnell is expected to call a vote to acquit him rather than seek to dismiss "
-                                 "the charges.", evidence) == ""
+_MCCONNELL = ("McConnell is expected to call a vote to acquit him after the trial rather than seeking to dismiss the "
+              "charges.")
+_PHILBIN = ("Philbin argued the House voted to impeach Trump before it collected all the evidence it wanted to use in "
+            "the Senate trial, The Hill reported.")
 
 
-def test_two_events_on_the_other_sides_of_before_are_flipped():
-    evidence = ("Philbin argued the House voted to impeach Trump before it collected all the evidence it wanted to use "
-                "in the Senate trial, The Hill reported.")
-    assert flipped_order("Philbin argued that the House collected all the evidence it wanted to use in the Senate "
-                         "trial before it voted to impeach Trump.", evidence) == \
-        "roles swapped: the source has 'before it collected all the evidence'"
-    assert flipped_order("Philbin argued that the House voted to impeach Trump before it collected all the evidence "
-                         "it wanted.", evidence) == ""
-    assert flipped_order("Philbin argued that the House collected all the evidence it wanted to use in the Senate "
-                         "trial after it voted to impeach Trump.", evidence) == ""
+@pytest.mark.parametrize("check,claim,evidence,reason", [
+    # the sides of "than" compared by base form
+    (swapped_written_sides, "McConnell is expected to seek a dismissal of the charges rather than call a vote to "
+     "acquit him after the trial.", _MCCONNELL, "roles swapped: the source has 'than seeking', not 'than call'"),
+    (swapped_written_sides, "McConnell is expected to call a vote to acquit him rather than seek to dismiss the "
+     "charges.", _MCCONNELL, ""),
+    # two events on the other sides of the same "before"
+    (flipped_order, "Philbin argued that the House collected all the evidence it wanted to use in the Senate trial "
+     "before it voted to impeach Trump.", _PHILBIN, "roles swapped: the source has 'before it collected all the evidence'"),
+    (flipped_order, "Philbin argued that the House voted to impeach Trump before it collected all the evidence it "
+     "wanted.", _PHILBIN, ""),
+    (flipped_order, "Philbin argued that the House collected all the evidence it wanted to use in the Senate trial "
+     "after it voted to impeach Trump.", _PHILBIN, ""),
+])
+def test_sides_by_base_form_and_events_on_the_other_sides_of_before(check, claim, evidence, reason):
+    assert check(claim, evidence) == reason
