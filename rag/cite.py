@@ -848,7 +848,8 @@ def _negative_prefixed(word: str) -> bool:
 def _prefix_negated(words: list[str]) -> dict[str, str]:
     """The words a text negates by a prefix, each with its negating word: "unmoved" -> "moved", "inadequate"
     -> "adequate", "non-verified" -> "verified", "asymptomatic" -> "symptomatic" ("in", "im", "il", "ir", "dis"
-    and "a" only for adjectives, so "dismiss" and "abroad" negate nothing): _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
+    and "a" only for adjectives, so "dismiss" and "abroad" negate nothing):
+    _prefix_negated(["left", "unmoved"]) -> {"moved": "unmoved"}"""
     from rag.opposites import lexicon
 
     lex = lexicon()
