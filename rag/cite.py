@@ -150,7 +150,8 @@ _REFUSING = frozenset("decline declines declined declining refuse refuses refuse
                       "failing unable".split()) | _REFUSALS  # "declined to comment" is a "would not say"
 
 
-_LACKING = frozenset("unable lack lacks lacked lacking".split())  # a "not" the claim may write with "can" or "have"
+_LACKS = frozenset("lack lacks lacked lacking".split())  # a negation ("unable to" counts as a refusal)
+_LACKING = _LACKS | {"unable"}  # a "not" the claim may write with "can" or "have"
 _SAYING = frozenset("say comment confirm disclose reveal elaborate answer discuss speak tell specify".split())
 
 
@@ -194,7 +195,7 @@ def _negations(words: list[str], text: str = "") -> int:
     """Negating words ("no" as a vote aside), "declined/refused/failed to" and "yet to" included, and in the text
     a refusal with an aside ("declined, as before, to respond"): _negations(['declined', 'to', 'comment']) -> 1"""
     return sum((w in _NEGATORS and not _a_vote(words, i) and not _second_of_neither(words, i)) or
-               w in _LACKING - {"unable"} or (w == "yet" and nxt == "to") or  # "have yet to"
+               w in _LACKS or (w == "yet" and nxt == "to") or  # "have yet to"
                (w in _REFUSING and nxt == "to" and (before not in _DETERMINERS or w in _REFUSALS))  # "the decline to"
                for i, (before, w, nxt) in enumerate(zip([""] + words, words, words[1:] + [""]))) + \
         len(_REFUSAL_ASIDE.findall(text))
@@ -854,9 +855,11 @@ def _prefix_negated(words: list[str]) -> dict[str, str]:
 
     lex = lexicon()
 
+    def kinds(w: str) -> set[str]:  # WordNet's parts of speech of the word in any form
+        return {lex.pos[i] for f in lex.forms(w) for i in lex.synsets.get(f, ())}
+
     def adjective(w: str) -> bool:  # an adjective, and no verb in any form ("dismissed", "missed")
-        kinds = {lex.pos[i] for f in lex.forms(w) for i in lex.synsets.get(f, ())}
-        return bool(kinds & {"a", "s"}) and "v" not in kinds
+        return bool(kinds(w) & {"a", "s"}) and "v" not in kinds(w)
 
     out = {}
     for before, word in zip([""] + words, words):
@@ -871,8 +874,8 @@ def _prefix_negated(words: list[str]) -> dict[str, str]:
             if word.startswith(prefix) and len(stem) >= 4 and adjective(word) and adjective(stem):
                 out[stem] = word
         stem = word[1:]  # "asymptomatic", "atypical": an adjective only, of an adjective of five letters or more
-        if word.startswith("a") and len(stem) >= 5 and adjective(stem) and \
-                {lex.pos[i] for f in lex.forms(word) for i in lex.synsets.get(f, ())} <= {"a", "s"} and adjective(word):
+        if word.startswith("a") and len(stem) >= 5 and adjective(stem) and adjective(word) and \
+                kinds(word) <= {"a", "s"}:
             out[stem] = word
     return out
 

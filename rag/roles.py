@@ -8,6 +8,7 @@ numbers or wording (`rag.cite` does).
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from rag.read import DATE_RE, MONTHS, NAME_RE, NUMBER_WORDS, TIME_UNITS, WEEKDAYS, lemma
 from rag.text import STOPWORDS
@@ -74,10 +75,11 @@ def _tokens(text: str, names: bool = False, dates: bool = False, commas: bool = 
 
 
 def _neighbours(text: str, pick, content: bool = False, names: bool = False, dates: bool = False,
-                among: frozenset[str] | None = None) -> dict[str, tuple[str, str, int]]:
+                among: frozenset[str] | None = None, within: int | None = None) -> dict[str, tuple[str, str, int]]:
     """Each token that `pick` accepts and the text writes once, with the token right before it and right after
     it ("%" skipped), or the nearest ones that are no stopword and no number (`content`), or the nearest ones
-    `among` the given words, and where it is (a name of several words is one token with `names`):
+    `among` the given words (only `within` that many words, if given), and where it is (a name of several words
+    is one token with `names`):
     _neighbours("13 men and four women", _is_number, True) -> {'13': ('', 'men', 0), 'four': ('men', 'women', 3)}"""
     tokens = _tokens(text, names, dates)
     picked = [i for i, t in enumerate(tokens) if pick(t)]
@@ -85,7 +87,7 @@ def _neighbours(text: str, pick, content: bool = False, names: bool = False, dat
 
     def near(run) -> str:
         if among is not None:
-            return next((t for t in run if t in among), "")
+            return next((t for t in islice(run, within) if t in among), "")
         return next((t for t in run if not content or t not in STOPWORDS and not _is_number(t)), "")
 
     return {tokens[i]: (near(reversed(tokens[:i])), near(tokens[i + 1:]), i)
@@ -103,9 +105,7 @@ def swapped_numbers(claim: str, evidence: str) -> str:
             for content in (True, False)}
     # the third way: the nearest words each text has once, no stopword or number ("the Wild Card games lost 8
     # percent" for "... the Wild Card games dropping 11.5 percent": "card" is 8's in the claim, 11.5's in the source)
-    ours_t, theirs_t = _tokens(claim, dates=True), _tokens(evidence, dates=True)
-    once = frozenset(t for t in set(ours_t) & set(theirs_t) if ours_t.count(t) == 1 == theirs_t.count(t)
-                     and t not in STOPWORDS and not _is_number(t))
+    once = _once_in_both(claim, evidence, lambda t: t not in STOPWORDS and not _is_number(t), dates=True)
     near["once"] = (_neighbours(claim, _is_number, dates=True, among=once),
                     _neighbours(evidence, _is_number, dates=True, among=once))
     ours_c, theirs_c = near[True]
@@ -146,17 +146,18 @@ def swapped_things(claim: str, evidence: str) -> str:
     # the nearest word each text has once, a few words before: "the Diamond Princess in California and the Grand
     # Princess in Japan" for "the Diamond Princess ship in Japan and the Grand Princess ship in California"; only
     # where both things or both of the words before them are names (clauses reordered move other words too)
-    ours_t, theirs_t = _tokens(claim, names=True), _tokens(evidence, names=True)
-    once = frozenset(t for t in set(ours_t) & set(theirs_t) if ours_t.count(t) == 1 == theirs_t.count(t)
-                     and _is_thing(t))
+    once = _once_in_both(claim, evidence, _is_thing, names=True)
     named = {t for t in once if "_" in t} | {w.lower() for w in re.findall(r"\b[A-Z][^\W\d_]+", claim + " " + evidence)}
-    return _traded(_before_once(ours_t, once), _before_once(theirs_t, once), named)
+    before = ({t: (b, "", i) for t, (b, _after, i) in  # the word before only: what follows may be anything
+               _neighbours(text, once.__contains__, names=True, among=once, within=_CLOSE).items()}
+              for text in (claim, evidence))
+    return _traded(*before, named)
 
 
-def _before_once(tokens: list[str], once: frozenset[str]) -> dict[str, tuple[str, str, int]]:
-    """Each of the `once` tokens with the nearest of them within `_CLOSE` words before it, and where it is."""
-    return {t: (next((u for u in reversed(tokens[max(0, i - _CLOSE):i]) if u in once), ""), "", i)
-            for i, t in enumerate(tokens) if t in once}
+def _once_in_both(claim: str, evidence: str, keep, **how) -> frozenset[str]:
+    """The tokens (`_tokens(text, **how)`) that `keep` accepts and each text writes exactly once."""
+    ours, theirs = _tokens(claim, **how), _tokens(evidence, **how)
+    return frozenset(t for t in set(ours) & set(theirs) if ours.count(t) == 1 == theirs.count(t) and keep(t))
 
 
 def _traded(ours: dict[str, tuple[str, str, int]], theirs: dict[str, tuple[str, str, int]],
